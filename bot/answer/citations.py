@@ -1,0 +1,74 @@
+"""Numbered citations: one per quoted sentence, in order of first use, stable for one index."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.models import Chunk, Citation
+from bot.registry import Source
+
+MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim sentence of a chunk: the unit the bot cites."""
+
+    chunk: Chunk
+    index: int  # sentence number within the chunk
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.chunk.sentences[self.index]
+
+    @property
+    def text(self) -> str:
+        a, b = self.span
+        return self.chunk.text[a:b]
+
+    @property
+    def url(self) -> str:
+        urls = self.chunk.sentence_urls
+        return urls[self.index] if self.index < len(urls) else self.chunk.url
+
+    @property
+    def key(self) -> str:
+        return f"{self.chunk.id}#s{self.index}"
+
+
+class CitationList:
+    """Hands out [n] markers; the same quote always gets the same number within an answer."""
+
+    def __init__(self, sources: dict[str, Source]) -> None:
+        self.sources = sources
+        self.items: list[Citation] = []
+        self._by_key: dict[str, int] = {}
+
+    def cite(self, quote: Quote) -> int:
+        if quote.key in self._by_key:
+            return self._by_key[quote.key]
+        n = len(self.items) + 1
+        self._by_key[quote.key] = n
+        self.items.append(to_citation(n, quote, self.sources))
+        return n
+
+
+def to_citation(n: int, quote: Quote, sources: dict[str, Source]) -> Citation:
+    src = sources.get(quote.chunk.source_id)
+    return Citation(
+        n=n,
+        source_id=quote.chunk.source_id,
+        title=src.title if src else quote.chunk.source_id,
+        author=src.author if src else "",
+        url=quote.url,
+        section=quote.chunk.section,
+        page=quote.chunk.page,
+        quote=quote.text,
+        chunk_id=quote.chunk.id,
+    )
+
+
+def markers(text: str) -> list[int]:
+    """The [n] markers in a text, in order."""
+    return [int(m) for m in MARKER.findall(text)]

@@ -1,0 +1,148 @@
+"""The offline answer engine: the sources' own sentences that answer the question, quoted.
+
+No language model runs. Each sentence of the retrieved passages is scored against the question
+(cosine of precomputed sentence vectors, plus the share of the question's content words it
+contains); the best few are shown verbatim, in reading order, each with its citation. Below a
+calibrated score the engine abstains and lists the closest passages as related reading.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.answer.citations import CitationList, Quote
+from bot.index.store import IndexStore, sentence_ids
+from bot.models import Chunk, Passage
+from bot.retrieve.text import overlap, tokenize
+from bot.settings import AnswerSettings
+
+# A sentence opening with one of these leans on the one before it, so that one is shown too.
+_DANGLING = re.compile(
+    r"^(it|its|this|these|that|those|they|their|such|he|she|his|her|instead|however|so|"
+    r"as such|indeed|by contrast|even|yet)\b",
+    re.IGNORECASE,
+)
+_LISTISH = {"list", "example", "mission", "area", "type", "kind", "which", "dimension", "goal"}
+
+
+@dataclass
+class ScoredQuote:
+    quote: Quote
+    score: float
+    cos: float
+    lex: float
+    rank: int  # the passage's rank in retrieval
+
+
+@dataclass
+class OfflineResult:
+    items: list[dict]
+    best: float
+    scored: list[ScoredQuote]
+
+
+def score_sentences(
+    passages: list[Passage], qvec: np.ndarray, qtokens: list[str], store: IndexStore
+) -> list[ScoredQuote]:
+    """Every sentence of the passages, scored against the question."""
+    vectors = store.sentence_vectors([p.chunk.id for p in passages])
+    out: list[ScoredQuote] = []
+    for rank, p in enumerate(passages):
+        heading_tokens = tokenize(" ".join(p.chunk.heading_path[-1:]))
+        for i, sid in enumerate(sentence_ids(p.chunk)):
+            vec = vectors.get(sid)
+            if vec is None:
+                continue
+            q = Quote(p.chunk, i)
+            cos = float(vec @ qvec)
+            stoks = tokenize(q.text)
+            lex = overlap(qtokens, stoks + heading_tokens)
+            lex_own = overlap(qtokens, stoks)
+            score = 0.62 * cos + 0.23 * lex + 0.15 * lex_own - 0.01 * rank
+            out.append(ScoredQuote(q, score, cos, lex, rank))
+    out.sort(key=lambda s: -s.score)
+    return out
+
+
+def _with_antecedent(chosen: list[ScoredQuote]) -> list[Quote]:
+    """Add the previous sentence of the same chunk where a chosen one starts with 'It', 'This'."""
+    quotes: list[Quote] = []
+    keys = {s.quote.key for s in chosen}
+    for s in chosen:
+        q = s.quote
+        if q.index > 0 and _DANGLING.match(q.text) and q.chunk.block_kind != "list":
+            prev = Quote(q.chunk, q.index - 1)
+            if prev.key not in keys:
+                quotes.append(prev)
+                keys.add(prev.key)
+        quotes.append(q)
+    return quotes
+
+
+def _following_list(chunk: Chunk, chunks_by_source: list[Chunk]) -> Chunk | None:
+    """The list chunk that a sentence ending in ':' introduces, if it comes right after."""
+    after = [c for c in chunks_by_source if c.start > chunk.start and c.block_kind != "heading"]
+    if after and after[0].block_kind == "list":
+        return after[0]
+    return None
+
+
+def compose(
+    scored: list[ScoredQuote],
+    settings: AnswerSettings,
+    cites: CitationList,
+    qtokens: list[str],
+    neighbours: dict[str, list[Chunk]],
+) -> list[dict]:
+    """Pick and order the sentences of the answer; returns template items."""
+    if not scored:
+        return []
+    best = scored[0].score
+    floor = max(settings.sentence_floor, best - 0.16)
+    chosen: list[ScoredQuote] = []
+    seen_text: set[str] = set()
+    for s in scored:
+        if s.score < floor or len(chosen) >= settings.max_sentences:
+            break
+        norm = " ".join(tokenize(s.quote.text))
+        if norm in seen_text:
+            continue
+        seen_text.add(norm)
+        chosen.append(s)
+
+    wants_list = bool(set(qtokens) & _LISTISH)
+    quotes = _with_antecedent(chosen)
+    lead_source = quotes[0].chunk.source_id
+    quotes.sort(key=lambda q: (q.chunk.source_id != lead_source, q.chunk.start, q.index))
+
+    items: list[dict] = []
+    shown_lists: set[str] = set()
+    for q in quotes:
+        chunk = q.chunk
+        if chunk.block_kind == "list":
+            if chunk.id in shown_lists:
+                continue
+            shown_lists.add(chunk.id)
+            entries = [
+                {"text": Quote(chunk, i).text, "n": cites.cite(Quote(chunk, i))}
+                for i in range(len(chunk.sentences))
+            ]
+            items.append({"kind": "list", "text": "", "n": 0, "entries": entries})
+            continue
+        n = cites.cite(q)
+        lst = None
+        if q.text.rstrip().endswith(":") and (wants_list or q.index == len(chunk.sentences) - 1):
+            lst = _following_list(chunk, neighbours.get(chunk.source_id, []))
+        if lst is not None and lst.id not in shown_lists:
+            shown_lists.add(lst.id)
+            entries = [
+                {"text": Quote(lst, i).text, "n": cites.cite(Quote(lst, i))}
+                for i in range(len(lst.sentences))
+            ]
+            items.append({"kind": "list", "text": q.text, "n": n, "entries": entries})
+        else:
+            items.append({"kind": "sentence", "text": q.text, "n": n, "entries": []})
+    return items

@@ -1,0 +1,168 @@
+"""Questions about the debate itself, answered from the post's structure, still with citations.
+
+"What are the open questions?", "list the four clusters", "what did the post say about
+Brundage?": these have exact answers in the post's headings, lists and links, which similarity
+search would only approximate.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from bot.answer.citations import CitationList, Quote
+from bot.debate.pack_data import DebatePackError, load_debate
+from bot.models import Answer, Chunk
+from bot.prompts import render
+from bot.registry import Kind, Source
+from bot.retrieve.hybrid import Filters
+from bot.retrieve.text import fold
+
+if TYPE_CHECKING:
+    from bot.service import Bot
+
+_OPEN_QUESTIONS = re.compile(
+    r"\b(open|discussion|key|debate'?s?|five)\s+questions?\b|\bquestions?\s+(for|of|in)\s+the\s+"
+    r"(debate|discussion|post|blog)|\bwhat\s+will\s+the\s+debate\s+(discuss|cover|be\s+about)",
+)
+_CLUSTERS = re.compile(
+    r"\b(clusters?|four\s+(groups|categories|families|kinds|types|visions))\b"
+    r"|\b(groups|categories|kinds|types)\s+of\s+(the\s+)?(cern\s+for\s+ai\s+)?proposals\b"
+)
+_ABOUT = re.compile(r"\b(say|says|said|write|wrote|mention|mentions|about|propose|proposed)\b")
+_SPECIFIC_Q = re.compile(r"\b(question|point)\s+\(?([a-e])\)?(?:\W|$)")
+
+
+def _heading_chunk(bot: Bot, source_id: str, heading: str) -> Chunk | None:
+    for c in bot.retriever.chunks_of(source_id):
+        if c.block_kind == "heading" and c.text.strip() == heading.strip():
+            return c
+    return None
+
+
+def _first_after(bot: Bot, chunk: Chunk) -> Chunk | None:
+    """The first non-heading chunk under a heading."""
+    for c in bot.retriever.chunks_of(chunk.source_id):
+        if c.start > chunk.start and c.block_kind != "heading":
+            return c if c.heading_path == chunk.heading_path else None
+    return None
+
+
+def _open_questions(bot: Bot, question: str) -> Answer | None:
+    debate = load_debate(bot.settings)
+    post = debate.event.post_source
+    cites = CitationList(bot.sources)
+    specific = _SPECIFIC_Q.search(question)
+    wanted = [q for q in debate.open_questions if specific and q.id == specific.group(2)]
+    items = []
+    for q in wanted or debate.open_questions:
+        head = _heading_chunk(bot, post, q.heading)
+        if head is None:
+            return None
+        entry = {"label": q.heading, "n": cites.cite(Quote(head, 0)), "detail": []}
+        if wanted:
+            body = _first_after(bot, head)
+            if body is not None:
+                entry["detail"] = [
+                    {"text": Quote(body, i).text, "n": cites.cite(Quote(body, i))}
+                    for i in range(min(3, len(body.sentences)))
+                ]
+        items.append(entry)
+    text = render("answer/open_questions.md.j2", items=items, count=len(items)).strip()
+    return Answer(
+        question=question,
+        answer=text,
+        abstained=False,
+        engine="structure",
+        citations=cites.items,
+    )
+
+
+def _clusters(bot: Bot, question: str) -> Answer | None:
+    debate = load_debate(bot.settings)
+    post = debate.event.post_source
+    cites = CitationList(bot.sources)
+    items = []
+    for cl in debate.clusters:
+        head = _heading_chunk(bot, post, cl.heading)
+        if head is None:
+            return None
+        entry = {"label": cl.heading, "n": cites.cite(Quote(head, 0)), "detail": []}
+        body = _first_after(bot, head)
+        if body is not None and body.sentences:
+            entry["detail"] = [{"text": Quote(body, 0).text, "n": cites.cite(Quote(body, 0))}]
+        items.append(entry)
+    text = render("answer/clusters.md.j2", items=items, count=len(items)).strip()
+    return Answer(
+        question=question,
+        answer=text,
+        abstained=False,
+        engine="structure",
+        citations=cites.items,
+    )
+
+
+def _names(source: Source) -> list[str]:
+    """What an attendee may call a source: its anchors in the post and its author."""
+    names = [a.strip(' ,.“”"') for a in source.linked_as]
+    if source.author:
+        names.append(source.author.split("(")[0].strip())
+    # Only distinctive names: capitalised, not a bare year or a generic anchor like "UK".
+    return [n for n in names if len(n) >= 5 and n[:1].isupper() and not n.isdigit()]
+
+
+def mentioned_sources(question: str, registry: list[Source]) -> list[Source]:
+    """Registered proposals and projects the question names."""
+    q = fold(question)
+    found = []
+    for s in registry:
+        if s.kind not in (Kind.proposal, Kind.existing_project):
+            continue
+        for name in _names(s):
+            if re.search(r"(?<!\w)" + re.escape(fold(name)) + r"(?!\w)", q):
+                found.append(s)
+                break
+    return found
+
+
+def _about_source(bot: Bot, question: str, sources: list[Source]) -> Answer | None:
+    """The sentences of the post that link to the named sources."""
+    cites = CitationList(bot.sources)
+    items = []
+    for src in sources:
+        for chunk in bot.retriever.chunks.values():
+            if src.id not in chunk.links_to:
+                continue
+            for i in range(len(chunk.sentences)):
+                q = Quote(chunk, i)
+                if any(fold(a.strip(" ,")) in fold(q.text) for a in src.linked_as):
+                    items.append({"title": src.title, "text": q.text, "n": cites.cite(q)})
+    if not items:
+        return None
+    text = render("answer/about_source.md.j2", items=items).strip()
+    return Answer(
+        question=question,
+        answer=text,
+        abstained=False,
+        engine="structure",
+        citations=cites.items,
+    )
+
+
+def answer_structure(bot: Bot, question: str, filters: Filters | None) -> Answer | None:
+    """An answer from the post's structure, or None when the question is not of that kind."""
+    if filters and (filters.sources or filters.kinds or filters.clusters):
+        return None
+    q = fold(question)
+    try:
+        if _OPEN_QUESTIONS.search(q):
+            return _open_questions(bot, question)
+        if _CLUSTERS.search(q):
+            return _clusters(bot, question)
+    except DebatePackError:
+        return None
+    if _ABOUT.search(q):
+        named = mentioned_sources(question, bot.registry)
+        if named and len(named) <= 3:
+            return _about_source(bot, question, named)
+    return None

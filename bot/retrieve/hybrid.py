@@ -1,0 +1,165 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) ranks fused, then diversified by MMR."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.index.store import IndexStore
+from bot.models import Chunk, Passage
+from bot.registry import Source
+from bot.retrieve.lexical import LexicalIndex
+from bot.settings import RetrievalSettings
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some sources, kinds or clusters of the reading list."""
+
+    sources: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    clusters: tuple[str, ...] = ()
+
+    def source_ids(self, registry: list[Source]) -> set[str] | None:
+        """The allowed source ids, or None for no restriction."""
+        if not (self.sources or self.kinds or self.clusters):
+            return None
+        allowed = {s.id for s in registry}
+        if self.sources:
+            allowed &= set(self.sources)
+        if self.kinds:
+            allowed &= {s.id for s in registry if s.kind.value in self.kinds}
+        if self.clusters:
+            allowed &= {s.id for s in registry if s.cluster and s.cluster.value in self.clusters}
+        return allowed
+
+
+@dataclass
+class Retriever:
+    """Ranks the index's chunks for a query; holds the BM25 index and the chunk table."""
+
+    store: IndexStore
+    settings: RetrievalSettings
+    registry: list[Source]
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _built_at: str | None = None
+    _chunks: dict[str, Chunk] = field(default_factory=dict)
+    _lexical: LexicalIndex | None = None
+
+    def refresh(self) -> None:
+        """Reload the chunk table and BM25 when the index was rebuilt since the last look."""
+        built_at = self.store.info.get("built_at")
+        with self._lock:
+            if self._lexical is not None and built_at == self._built_at:
+                return
+            chunks = self.store.all_chunks()
+            self._chunks = {c.id: c for c in chunks}
+            self._lexical = LexicalIndex(chunks)
+            self._built_at = built_at
+
+    @property
+    def chunks(self) -> dict[str, Chunk]:
+        self.refresh()
+        return self._chunks
+
+    def chunks_of(self, source_id: str) -> list[Chunk]:
+        """A source's chunks in reading order."""
+        return sorted(
+            (c for c in self.chunks.values() if c.source_id == source_id), key=lambda c: c.start
+        )
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        context: str = "",
+    ) -> list[Passage]:
+        """The k best passages; `context` (earlier turns) steers a follow-up question."""
+        self.refresh()
+        assert self._lexical is not None
+        k = k or self.settings.k
+        n = max(self.settings.candidates, k)
+        allowed_sources = (filters or Filters()).source_ids(self.registry)
+        where = {"source_id": {"$in": sorted(allowed_sources)}} if allowed_sources else None
+        if allowed_sources is not None and not allowed_sources:
+            return []
+
+        qvec = np.asarray(self.store.embedder.embed_query(query), dtype=np.float32)
+        if context:
+            cvec = np.asarray(self.store.embedder.embed_query(context), dtype=np.float32)
+            qvec = qvec + 0.5 * cvec
+            qvec /= np.linalg.norm(qvec) or 1.0
+        dense = self.store.dense(qvec.tolist(), n, where)
+        allowed_chunks = (
+            {cid for cid, c in self._chunks.items() if c.source_id in allowed_sources}
+            if allowed_sources is not None
+            else None
+        )
+        lexical_query = f"{query} {context}" if context else query
+        lexical = self._lexical.search(lexical_query, n, allowed_chunks)
+
+        fused = self._fuse(dense, lexical)
+        ranked = [cid for cid, _ in sorted(fused.items(), key=lambda kv: -kv[1])]
+        ranked = [cid for cid in ranked if cid in self._chunks]
+        chosen = self._mmr(ranked[:n], qvec, fused, k)
+        dense_map, lex_map = dict(dense), dict(lexical)
+        return [
+            Passage(
+                chunk=self._chunks[cid],
+                score=fused[cid],
+                dense=dense_map.get(cid),
+                lexical=lex_map.get(cid),
+            )
+            for cid in chosen
+        ]
+
+    def _fuse(
+        self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]]
+    ) -> dict[str, float]:
+        """Reciprocal rank fusion, normalised so the best possible score is 1."""
+        c = self.settings.rrf_k
+        scores: dict[str, float] = {}
+        for ranking in (dense, lexical):
+            for rank, (cid, _) in enumerate(ranking):
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (c + rank + 1)
+        top = 2.0 / (c + 1)
+        return {cid: s / top for cid, s in scores.items()}
+
+    def _mmr(
+        self, candidates: list[str], qvec: np.ndarray, fused: dict[str, float], k: int
+    ) -> list[str]:
+        """Maximal marginal relevance with a per-source cap, so one source cannot crowd out."""
+        if len(candidates) <= 1:
+            return candidates[:k]
+        got = self.store.chunks._collection.get(ids=candidates, include=["embeddings"])
+        vecs = {
+            i: np.asarray(e, dtype=np.float32)
+            for i, e in zip(got["ids"], got["embeddings"], strict=True)
+        }
+        lam = self.settings.mmr_lambda
+        per_source: dict[str, int] = {}
+        chosen: list[str] = []
+        pool = [c for c in candidates if c in vecs]
+        while pool and len(chosen) < k:
+            best, best_score = None, -1e9
+            for cid in pool:
+                source = self._chunks[cid].source_id
+                if (
+                    per_source.get(source, 0) >= self.settings.max_per_source
+                    and len({self._chunks[p].source_id for p in pool}) > 1
+                ):
+                    continue
+                redundancy = max((float(vecs[cid] @ vecs[s]) for s in chosen), default=0.0)
+                score = lam * fused[cid] - (1 - lam) * redundancy
+                if score > best_score:
+                    best, best_score = cid, score
+            if best is None:
+                break
+            chosen.append(best)
+            pool.remove(best)
+            src = self._chunks[best].source_id
+            per_source[src] = per_source.get(src, 0) + 1
+        return chosen

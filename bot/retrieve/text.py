@@ -1,0 +1,225 @@
+"""Word-level text handling shared by lexical retrieval and sentence scoring."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_WORD = re.compile(r"[a-z0-9]+(?:[’'][a-z]+)?")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "also",
+        "tell",
+        "please",
+        "say",
+        "says",
+        "said",
+        "does",
+        "did",
+        "think",
+        "know",
+        "much",
+        "many",
+        "something",
+        "anything",
+        "whats",
+        "whos",
+    ]
+)
+
+# Longest first, so "ational" is tried before "al".
+_SUFFIXES = (
+    "izations",
+    "ization",
+    "ational",
+    "fulness",
+    "iveness",
+    "ations",
+    "nesses",
+    "ments",
+    "ation",
+    "ities",
+    "ingly",
+    "ement",
+    "ness",
+    "ment",
+    "ings",
+    "ists",
+    "ies",
+    "ing",
+    "ity",
+    "ist",
+    "ed",
+    "es",
+    "ly",
+    "s",
+)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to meet 'funded' and 'funding' at 'fund'."""
+    if len(word) <= 4 or word.isdigit():
+        return word
+    for suf in _SUFFIXES:
+        if word.endswith(suf) and len(word) - len(suf) >= 3:
+            base = word[: -len(suf)]
+            if suf == "ies":
+                base += "y"
+            elif suf == "es" and not base.endswith(("s", "x", "z", "ch", "sh")):
+                base = word[:-1]  # "states" -> "state", but "taxes" -> "tax"
+            return base
+    return word
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents off, typographic apostrophes made plain."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.replace("’", "'")
+
+
+def tokenize(text: str) -> list[str]:
+    """Content words, stemmed; possessives dropped ("CERN's" -> "cern")."""
+    out = []
+    for m in _WORD.finditer(fold(text)):
+        w = re.sub(r"'s$", "", m.group(0)).replace("'", "")
+        if w and w not in STOPWORDS:
+            out.append(stem(w))
+    return out
+
+
+def overlap(query_tokens: list[str], text_tokens: list[str]) -> float:
+    """Share of the query's distinct content words that the text contains."""
+    q = set(query_tokens)
+    if not q:
+        return 0.0
+    return len(q & set(text_tokens)) / len(q)

@@ -1,0 +1,214 @@
+"""The bot's one entry point: the CLI, the Gradio app and its API all call `Bot.ask`/`search`.
+
+It owns the process-wide heavy parts (the embedding model, the store, the BM25 index) and turns
+every failure a user can cause or meet into a plain message inside an Answer, never a traceback.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from functools import cached_property
+
+import numpy as np
+
+from bot import pack
+from bot.answer.citations import CitationList
+from bot.answer.offline import compose, score_sentences
+from bot.answer.question import clean_question
+from bot.index.build import open_store
+from bot.index.store import IndexMismatchError, IndexStore, StoreUnavailableError
+from bot.models import Answer, Citation, Passage
+from bot.prompts import phrase, render
+from bot.registry import Source
+from bot.retrieve.hybrid import Filters, Retriever
+from bot.retrieve.text import tokenize
+from bot.settings import Settings
+
+Turn = tuple[str, str]  # (user question, bot answer)
+
+
+class IndexNotReadyError(RuntimeError):
+    """There is no index to answer from yet."""
+
+
+class Bot:
+    """Answers questions from one debate pack's index."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+
+    @cached_property
+    def registry(self) -> list[Source]:
+        return pack.sources(self.settings)
+
+    @cached_property
+    def sources(self) -> dict[str, Source]:
+        return {s.id: s for s in self.registry}
+
+    @cached_property
+    def store(self) -> IndexStore:
+        store = open_store(self.settings)
+        store.check_compatible()
+        return store
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.store, self.settings.retrieval, self.registry)
+
+    def ready(self) -> None:
+        """Raise IndexNotReadyError unless there is something to answer from."""
+        if self.store.count() == 0:
+            raise IndexNotReadyError(phrase("index_missing"))
+
+    def warm(self) -> None:
+        """Load the model and the BM25 index now, so the first question is not the slow one."""
+        self.ready()
+        self.retriever.refresh()
+        self.store.embedder.embed_query("warm up")
+
+    # --- search --------------------------------------------------------------------
+    def search(
+        self, query: str, k: int | None = None, filters: Filters | None = None, context: str = ""
+    ) -> list[Passage]:
+        self.ready()
+        return self.retriever.search(query, k=k, filters=filters, context=context)
+
+    # --- ask -----------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        qid: str | None = None,
+    ) -> Answer:
+        """Answer from the reading list; errors become notices in an abstaining Answer."""
+        started = time.perf_counter()
+        cleaned = clean_question(question, self.settings.answer.max_question_chars)
+        if cleaned.empty:
+            return self._finish(
+                Answer(
+                    id=qid,
+                    question=question,
+                    answer=phrase("empty_question"),
+                    abstained=True,
+                    engine="none",
+                ),
+                started,
+            )
+        try:
+            answer = self._answer(cleaned.text, history or [], filters)
+        except (IndexNotReadyError, IndexMismatchError) as exc:
+            answer = Answer(question=cleaned.text, answer=str(exc), abstained=True, engine="none")
+        except StoreUnavailableError as exc:
+            answer = Answer(
+                question=cleaned.text,
+                answer=phrase("store_unavailable", detail=str(exc)),
+                abstained=True,
+                engine="none",
+            )
+        answer.id = qid
+        answer.notices = cleaned.notices + answer.notices
+        return self._finish(answer, started)
+
+    def _finish(self, answer: Answer, started: float) -> Answer:
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+    def _answer(self, question: str, history: list[Turn], filters: Filters | None) -> Answer:
+        self.ready()
+        from bot.answer.structure import answer_structure
+
+        structured = answer_structure(self, question, filters)
+        if structured is not None:
+            return structured
+        if self.settings.answer.engine == "llm" and self.settings.llm.provider != "none":
+            from bot.answer.llm import answer_with_llm
+
+            return answer_with_llm(self, question, history, filters)
+        return self.answer_offline(question, history, filters)
+
+    def context_for(self, question: str, history: list[Turn]) -> str:
+        """Earlier questions, when this one reads as a follow-up ("and who funds it?")."""
+        if not history:
+            return ""
+        words = question.lower().split()
+        follow = (
+            len(words) <= 9
+            or words[0] in {"and", "but", "so", "what", "how"}
+            or any(
+                w.strip("?,.")
+                in {
+                    "it",
+                    "its",
+                    "they",
+                    "them",
+                    "their",
+                    "that",
+                    "this",
+                    "those",
+                    "these",
+                    "he",
+                    "she",
+                    "his",
+                    "her",
+                    "there",
+                }
+                for w in words
+            )
+        )
+        return " ".join(q for q, _ in history[-2:]) if follow else ""
+
+    def answer_offline(self, question: str, history: list[Turn], filters: Filters | None) -> Answer:
+        cfg = self.settings.answer
+        context = self.context_for(question, history)
+        passages = self.retriever.search(question, k=8, filters=filters, context=context)
+        query = f"{question} {context}".strip()
+        qvec = np.asarray(self.store.embedder.embed_query(query), dtype=np.float32)
+        qtokens = tokenize(question) or tokenize(query)
+        scored = score_sentences(passages, qvec, qtokens, self.store)
+        best = scored[0].score if scored else 0.0
+        cites = CitationList(self.sources)
+        if best < cfg.abstain_below:
+            return self.abstain(question, passages, engine="offline")
+        neighbours = {
+            sid: self.retriever.chunks_of(sid) for sid in {p.chunk.source_id for p in passages}
+        }
+        items = compose(scored, cfg, cites, qtokens, neighbours)
+        text = render("answer/offline.md.j2", items=items).strip()
+        return Answer(
+            question=question,
+            answer=text,
+            abstained=False,
+            engine="offline",
+            citations=cites.items,
+        )
+
+    def abstain(self, question: str, passages: list[Passage], engine: str) -> Answer:
+        """'The reading list does not say', with the closest passages as related reading."""
+        related: list[Citation] = []
+        cites = CitationList(self.sources)
+        from bot.answer.citations import Quote
+
+        for p in passages[:3]:
+            if p.chunk.sentences:
+                cites.cite(Quote(p.chunk, 0))
+        related = cites.items
+        text = render("answer/abstain.md.j2", lead=phrase("abstain_lead"), related=related).strip()
+        return Answer(
+            question=question, answer=text, abstained=True, engine=engine, related=related
+        )
+
+
+_BOTS: dict[str, Bot] = {}
+_BOTS_LOCK = threading.Lock()
+
+
+def get_bot(settings: Settings) -> Bot:
+    """One Bot per distinct settings in a process (the model and indexes are loaded once)."""
+    key = settings.model_dump_json()
+    with _BOTS_LOCK:
+        if key not in _BOTS:
+            _BOTS[key] = Bot(settings)
+        return _BOTS[key]

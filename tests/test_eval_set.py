@@ -1,0 +1,165 @@
+"""Checks the evaluation development set (tests/eval/dev.jsonl) against the source post.
+
+No network: the post is read from the repo snapshot, or from the shared corpus folder.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+REPO = TESTS_DIR.parent
+DEV_SET = TESTS_DIR / "eval" / "dev.jsonl"
+POST_CANDIDATES = (
+    REPO / "corpus" / "snapshots" / "simon-cern-for-ai.wp.json",
+    REPO.parent / "shared" / "corpus" / "cern-for-ai-one-analogy-many-visions.wp.json",
+)
+
+SOURCE_ID = "simon-cern-for-ai"
+CATEGORIES = {
+    "fact",
+    "list",
+    "comparison",
+    "open_question",
+    "structure",
+    "out_of_scope",
+    "false_premise",
+    "adversarial",
+    "followup",
+}
+REQUIRED_KEYS = {"id", "category", "question", "gold", "abstain", "source_id"}
+OPTIONAL_KEYS = {"note"}
+MIN_GOLD_WORDS = 4
+# Items whose only evidence is shorter than MIN_GOLD_WORDS (see tests/eval/README.md).
+SHORT_GOLD_OK = {"structure-04"}
+# Abbreviations in the post whose full stop does not end a sentence.
+ABBREVIATIONS = ("vs.", "U.S.", "U.K.", "et al.")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _post_path() -> Path:
+    for path in POST_CANDIDATES:
+        if path.exists():
+            return path
+    pytest.skip("source post not found in corpus/snapshots/ or ../shared/corpus/")
+
+
+def _plain_text(rendered: str, tag_replacement: str) -> str:
+    return _norm(html.unescape(re.sub(r"<[^>]+>", tag_replacement, rendered)))
+
+
+@pytest.fixture(scope="module")
+def post_texts() -> tuple[str, str]:
+    """The post's text with tags turned into spaces, and with tags simply removed."""
+    data = json.loads(_post_path().read_text(encoding="utf-8"))
+    rendered = data["content"]["rendered"]
+    return _plain_text(rendered, " "), _plain_text(rendered, "")
+
+
+@pytest.fixture(scope="module")
+def items() -> list[dict]:
+    rows = []
+    for lineno, line in enumerate(DEV_SET.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            pytest.fail(f"dev.jsonl line {lineno} is not valid JSON: {exc}")
+    return rows
+
+
+def test_enough_items(items: list[dict]) -> None:
+    assert len(items) >= 60
+
+
+def test_schema(items: list[dict]) -> None:
+    for item in items:
+        keys = set(item)
+        assert keys >= REQUIRED_KEYS, f"{item.get('id')}: missing {REQUIRED_KEYS - keys}"
+        assert keys <= REQUIRED_KEYS | OPTIONAL_KEYS, f"{item['id']}: unknown keys"
+        assert isinstance(item["question"], str) and item["question"].strip(), item["id"]
+        assert isinstance(item["gold"], list), item["id"]
+        assert all(isinstance(g, str) for g in item["gold"]), item["id"]
+        assert isinstance(item["abstain"], bool), item["id"]
+        assert item["source_id"] == SOURCE_ID, item["id"]
+        if "note" in item:
+            assert isinstance(item["note"], str), item["id"]
+
+
+def test_ids_unique_and_prefixed(items: list[dict]) -> None:
+    ids = [item["id"] for item in items]
+    dupes = [i for i, n in Counter(ids).items() if n > 1]
+    assert not dupes, f"duplicate ids: {dupes}"
+    for item in items:
+        assert re.fullmatch(rf"{re.escape(item['category'])}-\d{{2}}", item["id"]), item["id"]
+
+
+def test_categories_allowed(items: list[dict]) -> None:
+    unknown = {item["category"] for item in items} - CATEGORIES
+    assert not unknown, f"unknown categories: {unknown}"
+
+
+def test_questions_unique(items: list[dict]) -> None:
+    questions = Counter(_norm(item["question"]).lower() for item in items)
+    assert not [q for q, n in questions.items() if n > 1]
+
+
+def test_answerable_items_have_gold_in_post(items: list[dict], post_texts: tuple[str, str]) -> None:
+    spaced, joined = post_texts
+    missing = []
+    for item in items:
+        if item["abstain"]:
+            continue
+        assert item["gold"], f"{item['id']}: answerable item without gold"
+        for quote in item["gold"]:
+            q = _norm(quote)
+            # Must match however inline tags were stripped.
+            if q not in spaced or q not in joined:
+                missing.append((item["id"], quote))
+    assert not missing, f"gold quotes not found verbatim in the post: {missing}"
+
+
+def test_gold_quotes_are_short_spans(items: list[dict]) -> None:
+    for item in items:
+        for quote in item["gold"]:
+            q = _norm(quote)
+            if item["id"] not in SHORT_GOLD_OK:
+                assert len(q.split()) >= MIN_GOLD_WORDS, f"{item['id']}: too short: {quote!r}"
+            # At most one sentence: no sentence end followed by a new capitalised sentence.
+            for abbr in ABBREVIATIONS:
+                q = q.replace(abbr, abbr.replace(".", ""))
+            assert not re.search(r"[.!?] [A-Z“]", q), (
+                f"{item['id']}: spans more than one sentence: {quote!r}"
+            )
+
+
+def test_abstain_items_have_no_gold(items: list[dict]) -> None:
+    for item in items:
+        if item["abstain"]:
+            assert item["gold"] == [], item["id"]
+
+
+def test_abstain_only_where_expected(items: list[dict]) -> None:
+    for item in items:
+        if item["category"] == "out_of_scope":
+            assert item["abstain"], f"{item['id']}: out_of_scope must abstain"
+        elif item["category"] != "adversarial":
+            assert not item["abstain"], f"{item['id']}: only out_of_scope/adversarial abstain"
+
+
+def test_category_minimums(items: list[dict]) -> None:
+    counts = Counter(item["category"] for item in items)
+    assert sum(item["abstain"] for item in items) >= 10
+    assert counts["false_premise"] >= 3
+    assert counts["adversarial"] >= 3
+    assert counts["out_of_scope"] >= 10
