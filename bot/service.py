@@ -13,7 +13,8 @@ from functools import cached_property
 import numpy as np
 
 from bot import pack
-from bot.answer.citations import CitationList
+from bot.answer.citations import CitationList, renumber
+from bot.answer.intent import read_intent
 from bot.answer.offline import compose, score_sentences
 from bot.answer.question import clean_question
 from bot.index.build import open_store
@@ -113,11 +114,29 @@ class Bot:
         return self._finish(answer, started)
 
     def _finish(self, answer: Answer, started: float) -> Answer:
+        if answer.citations:
+            answer.answer, answer.citations = renumber(answer.answer, answer.citations)
+        elif answer.related:
+            answer.answer, answer.related = renumber(answer.answer, answer.related)
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 
     def _answer(self, question: str, history: list[Turn], filters: Filters | None) -> Answer:
         self.ready()
+        intent = read_intent(question)
+        notices = [phrase("instruction_ignored")] if intent.had_instruction else []
+        if intent.kind != "fact":
+            passages = self.retriever.search(intent.core, k=3, filters=filters)
+            lead = phrase("no_verdict" if intent.kind == "verdict" else "no_invention")
+            answer = self.abstain(question, passages, engine="offline", lead=lead)
+            answer.notices = notices
+            return answer
+        answer = self._answer_fact(intent.core, history, filters)
+        answer.question = question
+        answer.notices = notices + answer.notices
+        return answer
+
+    def _answer_fact(self, question: str, history: list[Turn], filters: Filters | None) -> Answer:
         from bot.answer.structure import answer_structure
 
         structured = answer_structure(self, question, filters)
@@ -167,7 +186,7 @@ class Bot:
         query = f"{question} {context}".strip()
         qvec = np.asarray(self.store.embedder.embed_query(query), dtype=np.float32)
         qtokens = tokenize(question) or tokenize(query)
-        scored = score_sentences(passages, qvec, qtokens, self.store)
+        scored = score_sentences(passages, qvec, qtokens, self.store, question)
         best = scored[0].score if scored else 0.0
         cites = CitationList(self.sources)
         if best < cfg.abstain_below:
@@ -185,7 +204,9 @@ class Bot:
             citations=cites.items,
         )
 
-    def abstain(self, question: str, passages: list[Passage], engine: str) -> Answer:
+    def abstain(
+        self, question: str, passages: list[Passage], engine: str, lead: str | None = None
+    ) -> Answer:
         """'The reading list does not say', with the closest passages as related reading."""
         related: list[Citation] = []
         cites = CitationList(self.sources)
@@ -195,7 +216,9 @@ class Bot:
             if p.chunk.sentences:
                 cites.cite(Quote(p.chunk, 0))
         related = cites.items
-        text = render("answer/abstain.md.j2", lead=phrase("abstain_lead"), related=related).strip()
+        text = render(
+            "answer/abstain.md.j2", lead=lead or phrase("abstain_lead"), related=related
+        ).strip()
         return Answer(
             question=question, answer=text, abstained=True, engine=engine, related=related
         )

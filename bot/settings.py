@@ -72,8 +72,15 @@ class AnswerSettings(_Group):
     sentence_floor: float = Field(0.34, description="Weakest sentence still shown in an answer.")
     max_question_chars: int = Field(2000, description="Longer questions are truncated.")
     min_supported: int = Field(1, description="LLM answers keeping fewer sentences fall back.")
-    support_threshold: float = Field(0.55, description="Support score for 'supported'.")
-    partial_threshold: float = Field(0.40, description="Support score for 'partial'.")
+    support_threshold: float = Field(
+        0.68,
+        description="LLM engine: support score (0.3 cosine + 0.3 sentence overlap + 0.4 "
+        "passage overlap) for 'supported'; calibrated in bot/answer/verify.py.",
+    )
+    partial_threshold: float = Field(
+        0.60,
+        description="LLM engine: support score for 'partial'; sentences below it are removed.",
+    )
 
 
 class LLMSettings(_Group):
@@ -85,6 +92,12 @@ class LLMSettings(_Group):
     api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable with the key.")
     temperature: float = Field(0.0, description="Sampling temperature.")
     timeout_s: float = Field(60.0, description="Request timeout.")
+    max_retries: int = Field(
+        1, description="Retries of a failed request (kept low: an attendee is waiting)."
+    )
+    max_tokens: int | None = Field(
+        600, description="Cap on the tokens of one answer (keeps local models from rambling)."
+    )
 
 
 class AppSettings(_Group):
@@ -102,6 +115,37 @@ class DebateSettings(_Group):
     )
     merge_similarity: float = Field(0.86, description="Audience questions this close merge.")
     submit_per_minute: int = Field(6, description="Submissions allowed per client per minute.")
+    queue_db: Path | None = Field(
+        None,
+        description="SQLite file of the audience queue; unset means <data_dir>/audience.sqlite3.",
+    )
+    console_db: Path | None = Field(
+        None,
+        description="SQLite file of the agenda state and the prompt-feed audit log; unset "
+        "means <data_dir>/moderator.sqlite3.",
+    )
+    max_audience_chars: int = Field(
+        500, description="Longest audience question accepted (characters, after cleaning)."
+    )
+    max_name_chars: int = Field(60, description="Longest attendee name kept.")
+    tag_similarity: float = Field(
+        0.30,
+        description="An audience question is tagged with an open question only this close "
+        "(cosine to its wording or keywords).",
+    )
+    recency_half_life_min: float = Field(
+        10.0, description="Minutes after which a question's recency bonus in the ranking halves."
+    )
+    factcheck_min_score: float = Field(
+        0.45,
+        description="Sentence score (as in the offline engine) a passage needs to count as "
+        "evidence for or against a claim in the fact-check box.",
+    )
+    prompt_engine: Literal["template", "llm"] = Field(
+        "template",
+        description="Who writes moderator prompts: the templates in prompts/moderator/, or an "
+        "LLM (not implemented yet; falls back to the templates).",
+    )
 
 
 class Settings(BaseSettings):

@@ -72,3 +72,22 @@ def to_citation(n: int, quote: Quote, sources: dict[str, Source]) -> Citation:
 def markers(text: str) -> list[int]:
     """The [n] markers in a text, in order."""
     return [int(m) for m in MARKER.findall(text)]
+
+
+def renumber(text: str, citations: list[Citation]) -> tuple[str, list[Citation]]:
+    """Number citations in order of first appearance in the text; drop ones never cited.
+
+    Templates may cite in a different order than they print (a lead sentence shown first but
+    found last); readers expect [1], [2], [3] down the page.
+    """
+    by_n = {c.n: c for c in citations}
+    order: dict[int, int] = {}
+    for n in markers(text):
+        if n in by_n and n not in order:
+            order[n] = len(order) + 1
+    new_text = MARKER.sub(lambda m: f"[{order.get(int(m.group(1)), int(m.group(1)))}]", text)
+    new_cites = sorted(
+        (c.model_copy(update={"n": order[c.n]}) for c in citations if c.n in order),
+        key=lambda c: c.n,
+    )
+    return new_text, new_cites

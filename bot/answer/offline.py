@@ -16,7 +16,7 @@ import numpy as np
 from bot.answer.citations import CitationList, Quote
 from bot.index.store import IndexStore, sentence_ids
 from bot.models import Chunk, Passage
-from bot.retrieve.text import overlap, tokenize
+from bot.retrieve.text import fold, overlap, tokenize
 from bot.settings import AnswerSettings
 
 # A sentence opening with one of these leans on the one before it, so that one is shown too.
@@ -35,6 +35,8 @@ class ScoredQuote:
     cos: float
     lex: float
     rank: int  # the passage's rank in retrieval
+    entities: float = 1.0  # share of the question's names found around the sentence
+    typed: bool = True  # has a number where the question asks "how many", a year for "when"
 
 
 @dataclass
@@ -44,14 +46,58 @@ class OfflineResult:
     scored: list[ScoredQuote]
 
 
+# Weights of the sentence score, chosen on tests/eval/dev.jsonl (see docs/BENCHMARKS.md).
+W_COS, W_LEX, W_LEX_OWN, W_RANK = 0.62, 0.23, 0.15, 0.01
+ENTITY_PENALTY, TYPE_PENALTY = 0.30, 0.20
+
+_NAME = re.compile(r"(?<![\w'’])([A-Z][\w’'-]*[A-Za-z0-9]|[0-9]{4})")
+_COUNT_Q = re.compile(r"\bhow (many|much|big|large)\b|\bwhat (number|share|percentage)\b", re.I)
+_WHEN_Q = re.compile(r"^\s*(when|what year|which year)\b", re.I)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|thousand|"
+    r"million|billion|dozen|half)\b",
+    re.I,
+)
+_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
+
+
+def question_names(question: str) -> list[str]:
+    """Capitalised words and years of a question (its first word only if it is an acronym)."""
+    names = []
+    for m in _NAME.finditer(question):
+        word = m.group(1)
+        first = question[: m.start()].strip() == ""
+        if first and not (word.isupper() and len(word) > 1):
+            continue
+        names.append(fold(word).replace("’", "'").removesuffix("'s"))
+    return names
+
+
+def _coverage(names: list[str], context: str) -> float:
+    if not names:
+        return 1.0
+    hay = fold(context).replace("’", "'")
+    return sum(1 for n in names if n in hay) / len(names)
+
+
 def score_sentences(
-    passages: list[Passage], qvec: np.ndarray, qtokens: list[str], store: IndexStore
+    passages: list[Passage],
+    qvec: np.ndarray,
+    qtokens: list[str],
+    store: IndexStore,
+    question: str = "",
 ) -> list[ScoredQuote]:
     """Every sentence of the passages, scored against the question."""
     vectors = store.sentence_vectors([p.chunk.id for p in passages])
+    names = question_names(question)
+    wants_number = bool(_COUNT_Q.search(question))
+    wants_year = bool(_WHEN_Q.search(question))
     out: list[ScoredQuote] = []
     for rank, p in enumerate(passages):
+        if p.chunk.block_kind == "heading":
+            continue  # headings are cited by the structure answers, not quoted as claims
         heading_tokens = tokenize(" ".join(p.chunk.heading_path[-1:]))
+        entities = _coverage(names, " ".join(p.chunk.heading_path) + " " + p.chunk.text)
         for i, sid in enumerate(sentence_ids(p.chunk)):
             vec = vectors.get(sid)
             if vec is None:
@@ -61,8 +107,12 @@ def score_sentences(
             stoks = tokenize(q.text)
             lex = overlap(qtokens, stoks + heading_tokens)
             lex_own = overlap(qtokens, stoks)
-            score = 0.62 * cos + 0.23 * lex + 0.15 * lex_own - 0.01 * rank
-            out.append(ScoredQuote(q, score, cos, lex, rank))
+            typed = not (wants_number and not _NUMBER.search(q.text)) and not (
+                wants_year and not _YEAR.search(q.text)
+            )
+            score = W_COS * cos + W_LEX * lex + W_LEX_OWN * lex_own - W_RANK * rank
+            score -= ENTITY_PENALTY * (1.0 - entities) + (0.0 if typed else TYPE_PENALTY)
+            out.append(ScoredQuote(q, score, cos, lex, rank, entities, typed))
     out.sort(key=lambda s: -s.score)
     return out
 
@@ -101,7 +151,7 @@ def compose(
     if not scored:
         return []
     best = scored[0].score
-    floor = max(settings.sentence_floor, best - 0.16)
+    floor = min(best, max(settings.sentence_floor, best - 0.16))
     chosen: list[ScoredQuote] = []
     seen_text: set[str] = set()
     for s in scored:

@@ -23,24 +23,66 @@ if TYPE_CHECKING:
 
 _OPEN_QUESTIONS = re.compile(
     r"\b(open|discussion|key|debate'?s?|five)\s+questions?\b|\bquestions?\s+(for|of|in)\s+the\s+"
-    r"(debate|discussion|post|blog)|\bwhat\s+will\s+the\s+debate\s+(discuss|cover|be\s+about)",
+    r"(debate|discussion|post|blog)|\bwhat\s+will\s+the\s+debate\s+(discuss|cover|be\s+about)"
+    r"|\bwhat\s+(questions|issues|topics)\b.{0,40}\b(debate|discuss|tackle)",
+)
+_OUTLINE = re.compile(
+    r"\bhow\s+is\s+(the|this)\s+(post|blog|article)\s+(organi[sz]ed|structured|laid\s+out)"
+    r"|\b(outline|structure|sections)\s+of\s+(the|this)\s+(post|blog|article)"
 )
 _CLUSTERS = re.compile(
     r"\b(clusters?|four\s+(groups|categories|families|kinds|types|visions))\b"
     r"|\b(groups|categories|kinds|types)\s+of\s+(the\s+)?(cern\s+for\s+ai\s+)?proposals\b"
 )
-_ABOUT = re.compile(r"\b(say|says|said|write|wrote|mention|mentions|about|propose|proposed)\b")
+_ABOUT = re.compile(
+    r"\b(say|says|said|write|wrote|mention|mentions|about|propose|proposed|suggest|suggested|"
+    r"recommend|recommended|come\s+up|call\s+for|called\s+for|argue|argued|want|wanted)\b"
+)
 _SPECIFIC_Q = re.compile(r"\b(question|point)\s+\(?([a-e])\)?(?:\W|$)")
 
 
-def _heading_chunk(bot: Bot, source_id: str, heading: str) -> Chunk | None:
+def _structured(question: str, text: str, cites: CitationList) -> Answer:
+    return Answer(
+        question=question, answer=text, abstained=False, engine="structure", citations=cites.items
+    )
+
+
+def heading_chunk(bot: Bot, source_id: str, heading: str) -> Chunk | None:
     for c in bot.retriever.chunks_of(source_id):
         if c.block_kind == "heading" and c.text.strip() == heading.strip():
             return c
     return None
 
 
-def _first_after(bot: Bot, chunk: Chunk) -> Chunk | None:
+def section_chunks(bot: Bot, head: Chunk) -> list[Chunk]:
+    """The non-heading chunks directly under a heading (not those of its sub-headings)."""
+    return [
+        c
+        for c in bot.retriever.chunks_of(head.source_id)
+        if c.block_kind != "heading" and c.heading_path == head.heading_path
+    ]
+
+
+def links_here(quote: Quote, source: Source) -> bool:
+    """Whether the sentence carries the chunk's link to `source` (one of its anchors is in it)."""
+    if source.id not in quote.chunk.links_to:
+        return False
+    return any(fold(a.strip(" ,")) in fold(quote.text) for a in source.linked_as)
+
+
+def linking_quotes(bot: Bot, source: Source) -> list[Quote]:
+    """The sentences, in reading order, that link to `source`."""
+    chunks = sorted(bot.retriever.chunks.values(), key=lambda c: (c.source_id, c.start))
+    return [
+        Quote(c, i)
+        for c in chunks
+        if source.id in c.links_to
+        for i in range(len(c.sentences))
+        if links_here(Quote(c, i), source)
+    ]
+
+
+def first_after(bot: Bot, chunk: Chunk) -> Chunk | None:
     """The first non-heading chunk under a heading."""
     for c in bot.retriever.chunks_of(chunk.source_id):
         if c.start > chunk.start and c.block_kind != "heading":
@@ -56,12 +98,12 @@ def _open_questions(bot: Bot, question: str) -> Answer | None:
     wanted = [q for q in debate.open_questions if specific and q.id == specific.group(2)]
     items = []
     for q in wanted or debate.open_questions:
-        head = _heading_chunk(bot, post, q.heading)
+        head = heading_chunk(bot, post, q.heading)
         if head is None:
             return None
         entry = {"label": q.heading, "n": cites.cite(Quote(head, 0)), "detail": []}
         if wanted:
-            body = _first_after(bot, head)
+            body = first_after(bot, head)
             if body is not None:
                 entry["detail"] = [
                     {"text": Quote(body, i).text, "n": cites.cite(Quote(body, i))}
@@ -69,13 +111,7 @@ def _open_questions(bot: Bot, question: str) -> Answer | None:
                 ]
         items.append(entry)
     text = render("answer/open_questions.md.j2", items=items, count=len(items)).strip()
-    return Answer(
-        question=question,
-        answer=text,
-        abstained=False,
-        engine="structure",
-        citations=cites.items,
-    )
+    return _structured(question, text, cites)
 
 
 def _clusters(bot: Bot, question: str) -> Answer | None:
@@ -84,25 +120,60 @@ def _clusters(bot: Bot, question: str) -> Answer | None:
     cites = CitationList(bot.sources)
     items = []
     for cl in debate.clusters:
-        head = _heading_chunk(bot, post, cl.heading)
+        head = heading_chunk(bot, post, cl.heading)
         if head is None:
             return None
         entry = {"label": cl.heading, "n": cites.cite(Quote(head, 0)), "detail": []}
-        body = _first_after(bot, head)
+        body = first_after(bot, head)
         if body is not None and body.sentences:
             entry["detail"] = [{"text": Quote(body, 0).text, "n": cites.cite(Quote(body, 0))}]
         items.append(entry)
-    text = render("answer/clusters.md.j2", items=items, count=len(items)).strip()
-    return Answer(
-        question=question,
-        answer=text,
-        abstained=False,
-        engine="structure",
-        citations=cites.items,
+    lead = _sentences_mentioning(
+        bot, post, "cluster", before=heading_chunk(bot, post, debate.clusters[0].heading)
     )
+    lead_items = [{"text": q.text, "n": cites.cite(q)} for q in lead[:1]]
+    text = render("answer/clusters.md.j2", items=items, count=len(items), lead=lead_items).strip()
+    return _structured(question, text, cites)
 
 
-def _names(source: Source) -> list[str]:
+def _sentences_mentioning(
+    bot: Bot, source_id: str, word: str, before: Chunk | None = None
+) -> list[Quote]:
+    """Sentences of a source containing `word`, in reading order (optionally before a chunk)."""
+    found = []
+    for c in bot.retriever.chunks_of(source_id):
+        if c.block_kind == "heading" or (before is not None and c.start >= before.start):
+            continue
+        for i in range(len(c.sentences)):
+            q = Quote(c, i)
+            if word in fold(q.text):
+                found.append(q)
+    return found
+
+
+def _outline(bot: Bot, question: str) -> Answer | None:
+    """How the post is organised: its own sentences about its sections, then its headings."""
+    debate = load_debate(bot.settings)
+    post = debate.event.post_source
+    cites = CitationList(bot.sources)
+    chunks = bot.retriever.chunks_of(post)
+    first_heading = next((c for c in chunks if c.block_kind == "heading"), None)
+    lead = [
+        {"text": q.text, "n": cites.cite(q)}
+        for q in _sentences_mentioning(bot, post, "section", before=first_heading)
+    ]
+    sections = [
+        {"label": c.text, "n": cites.cite(Quote(c, 0))}
+        for c in chunks
+        if c.block_kind == "heading" and len(c.heading_path) == 1
+    ]
+    if not sections:
+        return None
+    text = render("answer/outline.md.j2", lead=lead, sections=sections).strip()
+    return _structured(question, text, cites)
+
+
+def source_names(source: Source) -> list[str]:
     """What an attendee may call a source: its anchors in the post and its author."""
     names = [a.strip(' ,.“”"') for a in source.linked_as]
     if source.author:
@@ -118,7 +189,7 @@ def mentioned_sources(question: str, registry: list[Source]) -> list[Source]:
     for s in registry:
         if s.kind not in (Kind.proposal, Kind.existing_project):
             continue
-        for name in _names(s):
+        for name in source_names(s):
             if re.search(r"(?<!\w)" + re.escape(fold(name)) + r"(?!\w)", q):
                 found.append(s)
                 break
@@ -128,25 +199,15 @@ def mentioned_sources(question: str, registry: list[Source]) -> list[Source]:
 def _about_source(bot: Bot, question: str, sources: list[Source]) -> Answer | None:
     """The sentences of the post that link to the named sources."""
     cites = CitationList(bot.sources)
-    items = []
-    for src in sources:
-        for chunk in bot.retriever.chunks.values():
-            if src.id not in chunk.links_to:
-                continue
-            for i in range(len(chunk.sentences)):
-                q = Quote(chunk, i)
-                if any(fold(a.strip(" ,")) in fold(q.text) for a in src.linked_as):
-                    items.append({"title": src.title, "text": q.text, "n": cites.cite(q)})
+    items = [
+        {"title": src.title, "text": q.text, "n": cites.cite(q)}
+        for src in sources
+        for q in linking_quotes(bot, src)
+    ]
     if not items:
         return None
     text = render("answer/about_source.md.j2", items=items).strip()
-    return Answer(
-        question=question,
-        answer=text,
-        abstained=False,
-        engine="structure",
-        citations=cites.items,
-    )
+    return _structured(question, text, cites)
 
 
 def answer_structure(bot: Bot, question: str, filters: Filters | None) -> Answer | None:
@@ -159,6 +220,8 @@ def answer_structure(bot: Bot, question: str, filters: Filters | None) -> Answer
             return _open_questions(bot, question)
         if _CLUSTERS.search(q):
             return _clusters(bot, question)
+        if _OUTLINE.search(q):
+            return _outline(bot, question)
     except DebatePackError:
         return None
     if _ABOUT.search(q):

@@ -13,7 +13,7 @@ from typing import Literal
 
 from bot.index.embeddings import get_embedder
 from bot.index.links import link_targets
-from bot.index.store import IndexStore
+from bot.index.store import IndexMismatchError, IndexStore
 from bot.ingest.chunker import CHUNKER_VERSION, chunk_document
 from bot.ingest.deeplinks import with_sentence_urls
 from bot.ingest.loaders import LoadError, load_document
@@ -61,10 +61,13 @@ def ingest(
 
     started = time.perf_counter()
     store = open_store(settings)
+    if not rebuild:
+        try:
+            store.check_compatible()
+        except IndexMismatchError:
+            rebuild = True  # ingest is re-indexing: an index of another model is rebuilt whole
     if rebuild:
         store.reset()
-    else:
-        store.check_compatible()
     indexed = store.indexed_sources()
     targets = link_targets(sources)
     report = IngestReport()

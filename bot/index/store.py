@@ -19,7 +19,16 @@ from bot.index.embeddings import SentenceEmbedder
 from bot.models import Chunk
 from bot.settings import Settings
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "3"
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What a chunk's vector is made from: its heading path, then its text.
+
+    "CLAIRE (EU): ..." alone does not say it is an example of the academic cluster; the heading
+    path does, so a question about that cluster finds it.
+    """
+    return f"{chunk.section}\n{chunk.text}" if chunk.heading_path else chunk.text
 
 
 class IndexMismatchError(RuntimeError):
@@ -136,6 +145,10 @@ class IndexStore:
                 f"embedding model '{info['embedding_model']}' (settings say "
                 f"'{self.settings.embedding.model}')"
             )
+        if info.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+            problems.append(
+                f"index schema {info.get('schema_version')} (this code is {SCHEMA_VERSION})"
+            )
         if info.get("chunker_version") != self.chunker_version:
             problems.append(
                 f"chunker version {info.get('chunker_version')} (this code is "
@@ -180,7 +193,7 @@ class IndexStore:
         if not chunks:
             return
         texts = [c.text for c in chunks]
-        vectors = self.embedder.encode(texts)
+        vectors = self.embedder.encode([embedding_text(c) for c in chunks])
         self.chunks._collection.upsert(
             ids=[c.id for c in chunks],
             documents=texts,
@@ -192,7 +205,15 @@ class IndexStore:
             for sid, (a, b) in zip(sentence_ids(c), c.sentences, strict=True):
                 s_ids.append(sid)
                 s_texts.append(c.text[a:b])
-                s_meta.append({"source_id": c.source_id, "chunk_id": c.id, "start": a, "end": b})
+                s_meta.append(
+                    {
+                        "source_id": c.source_id,
+                        "chunk_id": c.id,
+                        "block_kind": c.block_kind,
+                        "start": a,
+                        "end": b,
+                    }
+                )
         if s_ids:
             self.sentences._collection.upsert(
                 ids=s_ids,
@@ -227,6 +248,28 @@ class IndexStore:
         return [
             (i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)
         ]
+
+    def dense_sentences(
+        self, vector: list[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity of its best sentence) from the k nearest sentences.
+
+        A fact stated in one sentence of a long paragraph is closer to the question than the
+        paragraph as a whole is.
+        """
+        if self.sentences._collection.count() == 0:
+            return []
+        res = self.sentences._collection.query(
+            query_embeddings=[vector],
+            n_results=k,
+            where=where or None,
+            include=["distances", "metadatas"],
+        )
+        best: dict[str, float] = {}
+        for meta, dist in zip(res["metadatas"][0], res["distances"][0], strict=True):
+            cid = meta["chunk_id"]
+            best.setdefault(cid, 1.0 - float(dist))
+        return list(best.items())
 
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         """Sentence id -> unit vector, for the sentences of these chunks."""

@@ -83,9 +83,12 @@ class Retriever:
         k = k or self.settings.k
         n = max(self.settings.candidates, k)
         allowed_sources = (filters or Filters()).source_ids(self.registry)
-        where = {"source_id": {"$in": sorted(allowed_sources)}} if allowed_sources else None
         if allowed_sources is not None and not allowed_sources:
             return []
+        # Headings are kept for the structure answers; as search results they only crowd out.
+        where: dict = {"block_kind": {"$ne": "heading"}}
+        if allowed_sources:
+            where = {"$and": [where, {"source_id": {"$in": sorted(allowed_sources)}}]}
 
         qvec = np.asarray(self.store.embedder.embed_query(query), dtype=np.float32)
         if context:
@@ -93,15 +96,17 @@ class Retriever:
             qvec = qvec + 0.5 * cvec
             qvec /= np.linalg.norm(qvec) or 1.0
         dense = self.store.dense(qvec.tolist(), n, where)
-        allowed_chunks = (
-            {cid for cid, c in self._chunks.items() if c.source_id in allowed_sources}
-            if allowed_sources is not None
-            else None
-        )
+        sentences = self.store.dense_sentences(qvec.tolist(), 2 * n, where)
+        allowed_chunks = {
+            cid
+            for cid, c in self._chunks.items()
+            if c.block_kind != "heading"
+            and (allowed_sources is None or c.source_id in allowed_sources)
+        }
         lexical_query = f"{query} {context}" if context else query
         lexical = self._lexical.search(lexical_query, n, allowed_chunks)
 
-        fused = self._fuse(dense, lexical)
+        fused = self._fuse(dense, sentences, lexical)
         ranked = [cid for cid, _ in sorted(fused.items(), key=lambda kv: -kv[1])]
         ranked = [cid for cid in ranked if cid in self._chunks]
         chosen = self._mmr(ranked[:n], qvec, fused, k)
@@ -116,16 +121,14 @@ class Retriever:
             for cid in chosen
         ]
 
-    def _fuse(
-        self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]]
-    ) -> dict[str, float]:
+    def _fuse(self, *rankings: list[tuple[str, float]]) -> dict[str, float]:
         """Reciprocal rank fusion, normalised so the best possible score is 1."""
         c = self.settings.rrf_k
         scores: dict[str, float] = {}
-        for ranking in (dense, lexical):
+        for ranking in rankings:
             for rank, (cid, _) in enumerate(ranking):
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (c + rank + 1)
-        top = 2.0 / (c + 1)
+        top = len(rankings) / (c + 1)
         return {cid: s / top for cid, s in scores.items()}
 
     def _mmr(

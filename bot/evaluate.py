@@ -1,0 +1,173 @@
+"""The evaluation harness: retrieval and answer quality on a question set with gold quotes.
+
+Metrics (all in 0..1 except latency):
+- recall@5 / MRR: a retrieved passage contains a gold quote (whitespace-normalised).
+- evidence_hit: the answer cites a passage containing a gold quote (answerable questions).
+- citation_validity: every marker resolves, every quote is verbatim in its source's extracted
+  snapshot text, every link is that sentence's deep link.
+- abstention precision / recall: over the questions marked `abstain: true`.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from bot.answer.citations import markers
+from bot.ingest.loaders import load_document
+from bot.ingest.snapshots import snapshot_status
+from bot.models import Answer, Citation
+from bot.settings import ROOT
+
+DEFAULT_SET = ROOT / "tests" / "eval" / "dev.jsonl"
+
+# What CI holds the offline engine to: a little under what it measures, so noise does not fail
+# the build but a regression does.
+FLOORS: dict[str, float] = {
+    "recall@5": 0.90,
+    "mrr": 0.70,
+    "evidence_hit": 0.85,
+    "citation_validity": 1.0,
+    "abstention_precision": 0.85,
+    "abstention_recall": 0.85,
+}
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def contains_gold(text: str, gold: list[str]) -> bool:
+    hay = norm(text)
+    return any(norm(g) in hay for g in gold)
+
+
+@dataclass
+class EvalItem:
+    id: str
+    question: str
+    gold: list[str]
+    abstain: bool
+    category: str
+
+
+@dataclass
+class EvalReport:
+    n: int
+    metrics: dict[str, float]
+    failures: list[str] = field(default_factory=list)
+
+    def below_floors(self) -> list[str]:
+        return [
+            f"{k} {self.metrics[k]:.3f} < {v:.2f}"
+            for k, v in FLOORS.items()
+            if self.metrics.get(k, 0.0) < v
+        ]
+
+
+def load_set(path: Path) -> list[EvalItem]:
+    items = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            items.append(
+                EvalItem(
+                    d["id"],
+                    d["question"],
+                    d.get("gold", []),
+                    d.get("abstain", False),
+                    d.get("category", ""),
+                )
+            )
+    return items
+
+
+@lru_cache(maxsize=64)
+def _snapshot_text(snapshots_dir: Path, source_key: str) -> str:
+    """The extracted text of a source's snapshot, whitespace-normalised (cached per run)."""
+    from bot import pack
+    from bot.settings import Settings
+
+    settings = Settings(pack=snapshots_dir.parent)
+    source = pack.source_map(settings)[source_key]
+    _, meta = snapshot_status(snapshots_dir, source)
+    if meta is None:
+        return ""
+    doc = load_document(source, snapshots_dir / meta.file, settings.ingest.max_file_mb)
+    return " ".join(doc.text.split())
+
+
+def citation_problems(answer: Answer, bot) -> list[str]:
+    """Why an answer's citations are not valid (empty when they are)."""
+    problems = []
+    refs: list[Citation] = answer.citations + answer.related
+    by_n = {c.n: c for c in refs}
+    for n in markers(answer.answer):
+        if n not in by_n:
+            problems.append(f"marker [{n}] resolves to nothing")
+    chunks = bot.retriever.chunks
+    for c in refs:
+        text = _snapshot_text(bot.settings.snapshots_dir, c.source_id)
+        if " ".join(c.quote.split()) not in text:
+            problems.append(f"[{c.n}] quote not verbatim in snapshot of {c.source_id}")
+        chunk = chunks.get(c.chunk_id)
+        if chunk is None:
+            problems.append(f"[{c.n}] names unknown chunk {c.chunk_id}")
+        elif c.url not in chunk.sentence_urls and c.url != chunk.url:
+            problems.append(f"[{c.n}] link is not the passage's deep link")
+    return problems
+
+
+def evaluate(bot, path: Path = DEFAULT_SET) -> EvalReport:
+    """Run every question through search and ask; return the metrics and notable failures."""
+    items = load_set(path)
+    bot.warm()
+    recall_hits, rr, evidence, valid, latencies = [], [], [], [], []
+    tp = fp = fn = 0
+    failures: list[str] = []
+    for item in items:
+        answer = bot.ask(item.question, qid=item.id)
+        latencies.append(answer.latency_ms)
+        problems = citation_problems(answer, bot)
+        valid.append(not problems)
+        failures += [f"{item.id}: {p}" for p in problems]
+        if item.abstain:
+            tp += answer.abstained
+            fn += not answer.abstained
+            if not answer.abstained:
+                failures.append(f"{item.id}: answered, should abstain")
+            continue
+        fp += answer.abstained
+        passages = bot.search(item.question, k=10)
+        rank = next(
+            (i + 1 for i, p in enumerate(passages) if contains_gold(p.chunk.text, item.gold)), None
+        )
+        recall_hits.append(rank is not None and rank <= 5)
+        rr.append(1.0 / rank if rank else 0.0)
+        hit = not answer.abstained and any(
+            contains_gold(c.quote, item.gold) or any(norm(c.quote) in norm(g) for g in item.gold)
+            for c in answer.citations
+        )
+        evidence.append(hit)
+        if not hit:
+            why = "abstained" if answer.abstained else "cited other passages"
+            failures.append(f"{item.id}: evidence missed ({why}; retrieval rank {rank})")
+
+    def mean(xs: list) -> float:
+        return sum(xs) / len(xs) if xs else 0.0
+
+    lat = sorted(latencies)
+    metrics = {
+        "recall@5": mean(recall_hits),
+        "mrr": mean(rr),
+        "evidence_hit": mean(evidence),
+        "citation_validity": mean(valid),
+        "abstention_precision": tp / (tp + fp) if tp + fp else 1.0,
+        "abstention_recall": tp / (tp + fn) if tp + fn else 1.0,
+        "latency_p50_ms": statistics.median(lat) if lat else 0.0,
+        "latency_p95_ms": lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else 0.0,
+    }
+    return EvalReport(len(items), metrics, failures)
