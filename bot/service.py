@@ -186,7 +186,9 @@ class Bot:
         query = f"{question} {context}".strip()
         qvec = np.asarray(self.store.embedder.embed_query(query), dtype=np.float32)
         qtokens = tokenize(question) or tokenize(query)
-        scored = score_sentences(passages, qvec, qtokens, self.store, question)
+        scored = score_sentences(
+            passages, qvec, qtokens, self.store, question, self.retriever.idf
+        )
         best = scored[0].score if scored else 0.0
         cites = CitationList(self.sources)
         if best < cfg.abstain_below:

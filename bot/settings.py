@@ -67,9 +67,9 @@ class AnswerSettings(_Group):
     engine: Literal["offline", "llm"] = Field("offline", description="Which answer engine runs.")
     max_sentences: int = Field(4, description="Sentences in an offline answer.")
     abstain_below: float = Field(
-        0.42, description="Abstain when the best evidence scores below this (calibrated)."
+        0.33, description="Abstain when the best evidence scores below this (calibrated)."
     )
-    sentence_floor: float = Field(0.34, description="Weakest sentence still shown in an answer.")
+    sentence_floor: float = Field(0.30, description="Weakest sentence still shown in an answer.")
     max_question_chars: int = Field(2000, description="Longer questions are truncated.")
     min_supported: int = Field(1, description="LLM answers keeping fewer sentences fall back.")
     support_threshold: float = Field(
@@ -129,9 +129,9 @@ class DebateSettings(_Group):
     )
     max_name_chars: int = Field(60, description="Longest attendee name kept.")
     tag_similarity: float = Field(
-        0.30,
+        0.45,
         description="An audience question is tagged with an open question only this close "
-        "(cosine to its wording or keywords).",
+        "(mean of the best cosine to its wording or label and to its keywords).",
     )
     recency_half_life_min: float = Field(
         10.0, description="Minutes after which a question's recency bonus in the ranking halves."

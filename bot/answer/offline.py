@@ -47,8 +47,9 @@ class OfflineResult:
 
 
 # Weights of the sentence score, chosen on tests/eval/dev.jsonl (see docs/BENCHMARKS.md).
-W_COS, W_LEX, W_LEX_OWN, W_RANK = 0.62, 0.23, 0.15, 0.01
-ENTITY_PENALTY, TYPE_PENALTY = 0.30, 0.20
+W_COS, W_LEX, W_LEX_OWN, W_RANK = 0.70, 0.15, 0.10, 0.01
+ENTITY_PENALTY, TYPE_PENALTY = 0.50, 0.30
+NEXT_MARGIN, KEEP_MARGIN = 0.30, 0.16
 
 _NAME = re.compile(r"(?<![\w'’])([A-Z][\w’'-]*[A-Za-z0-9]|[0-9]{4})")
 _COUNT_Q = re.compile(r"\bhow (many|much|big|large)\b|\bwhat (number|share|percentage)\b", re.I)
@@ -86,6 +87,7 @@ def score_sentences(
     qtokens: list[str],
     store: IndexStore,
     question: str = "",
+    idf: dict[str, float] | None = None,
 ) -> list[ScoredQuote]:
     """Every sentence of the passages, scored against the question."""
     vectors = store.sentence_vectors([p.chunk.id for p in passages])
@@ -105,8 +107,8 @@ def score_sentences(
             q = Quote(p.chunk, i)
             cos = float(vec @ qvec)
             stoks = tokenize(q.text)
-            lex = overlap(qtokens, stoks + heading_tokens)
-            lex_own = overlap(qtokens, stoks)
+            lex = overlap(qtokens, stoks + heading_tokens, idf)
+            lex_own = overlap(qtokens, stoks, idf)
             typed = not (wants_number and not _NUMBER.search(q.text)) and not (
                 wants_year and not _YEAR.search(q.text)
             )
@@ -151,7 +153,7 @@ def compose(
     if not scored:
         return []
     best = scored[0].score
-    floor = min(best, max(settings.sentence_floor, best - 0.16))
+    floor = min(best, max(settings.sentence_floor, best - KEEP_MARGIN))
     chosen: list[ScoredQuote] = []
     seen_text: set[str] = set()
     for s in scored:
@@ -162,6 +164,15 @@ def compose(
             continue
         seen_text.add(norm)
         chosen.append(s)
+
+    # The sentence right after the best one often carries its detail ("Each member state has
+    # two representatives..."); keep it when it is still on topic.
+    by_key = {s.quote.key: s for s in scored}
+    top = chosen[0].quote
+    if top.index + 1 < len(top.chunk.sentences):
+        nxt = by_key.get(f"{top.chunk.id}#s{top.index + 1}")
+        if nxt and nxt not in chosen and nxt.score >= best - NEXT_MARGIN:
+            chosen.append(nxt)
 
     wants_list = bool(set(qtokens) & _LISTISH)
     quotes = _with_antecedent(chosen)

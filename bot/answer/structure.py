@@ -38,6 +38,11 @@ _ABOUT = re.compile(
     r"\b(say|says|said|write|wrote|mention|mentions|about|propose|proposed|suggest|suggested|"
     r"recommend|recommended|come\s+up|call\s+for|called\s+for|argue|argued|want|wanted)\b"
 )
+_EXAMPLES = re.compile(
+    r"\b(examples?|initiatives?|proposals?|projects?|who)\b.{0,80}\b(cluster|camp|version|group|"
+    r"vision|type|kind|idea|strand|category)\b|\b(cluster|camp|version|group|category)\b.{0,60}"
+    r"\b(examples?|initiatives?|proposals?|projects?)\b"
+)
 _SPECIFIC_Q = re.compile(r"\b(question|point)\s+\(?([a-e])\)?(?:\W|$)")
 
 
@@ -173,6 +178,46 @@ def _outline(bot: Bot, question: str) -> Answer | None:
     return _structured(question, text, cites)
 
 
+def _cluster_named(question: str, clusters) -> list:
+    """Clusters whose distinctive word ("academic", "good", "safety", "AGI") the question uses."""
+    q = fold(question)
+    found = []
+    for cl in clusters:
+        word = fold(cl.label.replace("CERN for AI", "").replace("CERN for", "")).strip()
+        word = word.removeprefix("for ").rstrip("s")
+        if word and re.search(r"(?<!\w)" + re.escape(word), q):
+            found.append(cl)
+    return found
+
+
+def _cluster_examples(bot: Bot, question: str) -> Answer | None:
+    """A cluster's vision and its listed examples, as the post gives them."""
+    debate = load_debate(bot.settings)
+    named = _cluster_named(question, debate.clusters)
+    if len(named) != 1:
+        return None
+    head = heading_chunk(bot, debate.event.post_source, named[0].heading)
+    if head is None:
+        return None
+    cites = CitationList(bot.sources)
+    under = section_chunks(bot, head)
+    vision = [Quote(c, 0) for c in under if c.block_kind != "list" and c.sentences][:1]
+    lists = [c for c in under if c.block_kind == "list"]
+    if not lists:
+        return None
+    text = render(
+        "answer/cluster_examples.md.j2",
+        label={"text": named[0].heading, "n": cites.cite(Quote(head, 0))},
+        vision=[{"text": q.text, "n": cites.cite(q)} for q in vision],
+        examples=[
+            {"text": Quote(c, i).text, "n": cites.cite(Quote(c, i))}
+            for c in lists
+            for i in range(len(c.sentences))
+        ],
+    ).strip()
+    return _structured(question, text, cites)
+
+
 def source_names(source: Source) -> list[str]:
     """What an attendee may call a source: its anchors in the post and its author."""
     names = [a.strip(' ,.“”"') for a in source.linked_as]
@@ -222,6 +267,10 @@ def answer_structure(bot: Bot, question: str, filters: Filters | None) -> Answer
             return _clusters(bot, question)
         if _OUTLINE.search(q):
             return _outline(bot, question)
+        if _EXAMPLES.search(q):
+            found = _cluster_examples(bot, question)
+            if found is not None:
+                return found
     except DebatePackError:
         return None
     if _ABOUT.search(q):

@@ -19,7 +19,7 @@ from bot.index.embeddings import SentenceEmbedder
 from bot.models import Chunk
 from bot.settings import Settings
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 
 def embedding_text(chunk: Chunk) -> str:
@@ -90,6 +90,11 @@ def metadata_to_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         sentence_urls=json.loads(meta.get("sentence_urls") or "[]"),
         source_sha256=meta.get("source_sha256", ""),
     )
+
+
+def sentence_embedding_text(chunk: Chunk, sentence: str) -> str:
+    """A sentence with its nearest heading: "Its annual budget..." is about CERN only in context."""
+    return f"{chunk.heading_path[-1]}: {sentence}" if chunk.heading_path else sentence
 
 
 def sentence_ids(chunk: Chunk) -> list[str]:
@@ -200,11 +205,12 @@ class IndexStore:
             metadatas=[chunk_to_metadata(c) for c in chunks],
             embeddings=vectors,
         )
-        s_ids, s_texts, s_meta = [], [], []
+        s_ids, s_texts, s_meta, s_embed = [], [], [], []
         for c in chunks:
             for sid, (a, b) in zip(sentence_ids(c), c.sentences, strict=True):
                 s_ids.append(sid)
                 s_texts.append(c.text[a:b])
+                s_embed.append(sentence_embedding_text(c, c.text[a:b]))
                 s_meta.append(
                     {
                         "source_id": c.source_id,
@@ -219,7 +225,7 @@ class IndexStore:
                 ids=s_ids,
                 documents=s_texts,
                 metadatas=s_meta,
-                embeddings=self.embedder.encode(s_texts),
+                embeddings=self.embedder.encode(s_embed),
             )
 
     def delete_ids(self, ids: list[str]) -> None:

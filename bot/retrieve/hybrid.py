@@ -60,6 +60,13 @@ class Retriever:
             self._built_at = built_at
 
     @property
+    def idf(self) -> dict[str, float]:
+        """Word rarity over the indexed chunks, for weighting lexical evidence."""
+        self.refresh()
+        assert self._lexical is not None
+        return self._lexical.idf
+
+    @property
     def chunks(self) -> dict[str, Chunk]:
         self.refresh()
         return self._chunks

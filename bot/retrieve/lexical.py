@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import bm25s
 import numpy as np
 
@@ -14,6 +16,16 @@ def _chunk_terms(chunk: Chunk) -> list[str]:
     return tokenize(" ".join(chunk.heading_path) + " " + chunk.text)
 
 
+def _idf(corpus: list[list[str]]) -> dict[str, float]:
+    """Smoothed inverse document frequency of each word over the chunks."""
+    df: dict[str, int] = {}
+    for terms in corpus:
+        for t in set(terms):
+            df[t] = df.get(t, 0) + 1
+    n = len(corpus)
+    return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+
+
 class LexicalIndex:
     """An in-memory BM25 index, rebuilt from the store's chunks when the store changes."""
 
@@ -24,6 +36,7 @@ class LexicalIndex:
         corpus = [_chunk_terms(c) or ["_"] for c in chunks]
         if corpus:
             self.bm25.index(corpus, show_progress=False)
+        self.idf = _idf(corpus)
 
     def search(
         self, query: str, k: int, allowed: set[str] | None = None

@@ -217,9 +217,20 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
-def overlap(query_tokens: list[str], text_tokens: list[str]) -> float:
-    """Share of the query's distinct content words that the text contains."""
+def overlap(
+    query_tokens: list[str], text_tokens: list[str], idf: dict[str, float] | None = None
+) -> float:
+    """Share of the query's distinct content words that the text contains.
+
+    With `idf`, each word counts by its rarity in the corpus, so "CERN", which every passage
+    of this reading list mentions, weighs little against "budget".
+    """
     q = set(query_tokens)
     if not q:
         return 0.0
-    return len(q & set(text_tokens)) / len(q)
+    found = q & set(text_tokens)
+    if idf is None:
+        return len(found) / len(q)
+    default = max(idf.values(), default=1.0)
+    total = sum(idf.get(t, default) for t in q)
+    return sum(idf.get(t, default) for t in found) / total if total else 0.0

@@ -1,0 +1,1 @@
+"""The Gradio app: thin tabs over the core (`bot.service`, `bot.conversation`, `bot.debate`)."""

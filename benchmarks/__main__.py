@@ -1,0 +1,54 @@
+"""`python -m benchmarks [--write] [names...]`: run the benchmarks and print their figures.
+
+With --write the output replaces the results section of docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import benchmarks.common  # noqa: F401  (sets the offline environment first)
+
+ALL = [
+    "bench_ingest",
+    "bench_search",
+    "bench_eval",
+    "bench_coldstart",
+    "bench_app",
+    "bench_audience",
+    "bench_brief",
+]
+DOC = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+MARK = "<!-- results -->"
+
+
+def main(argv: list[str]) -> None:
+    write = "--write" in argv
+    names = [a for a in argv if not a.startswith("--")] or ALL
+    parts = []
+    for name in names:
+        try:
+            module = importlib.import_module(f"benchmarks.{name}")
+        except ModuleNotFoundError:
+            print(f"(no benchmark {name})")
+            continue
+        print(f"== {name}", flush=True)
+        out = module.main()
+        parts.append(out if isinstance(out, str) else "")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = (
+        f"{MARK}\n\nLatest run: {stamp}, {platform.machine()}, Python "
+        f"{platform.python_version()}, 2 cores, CPU only.\n\n" + "\n".join(parts)
+    )
+    if write and DOC.exists():
+        head = DOC.read_text(encoding="utf-8").split(MARK)[0]
+        DOC.write_text(head + body, encoding="utf-8")
+        print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,63 @@
+"""Shared helpers for the benchmarks: timing, percentiles, a Markdown table."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by nearest rank."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Milliseconds of each of `repeat` calls."""
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+@contextmanager
+def stopwatch() -> Iterator[list[float]]:
+    box: list[float] = []
+    t = time.perf_counter()
+    yield box
+    box.append(time.perf_counter() - t)
+
+
+def summary(latencies_ms: list[float]) -> dict[str, float]:
+    return {
+        "n": len(latencies_ms),
+        "p50_ms": round(statistics.median(latencies_ms), 1),
+        "p95_ms": round(percentile(latencies_ms, 95), 1),
+        "max_ms": round(max(latencies_ms), 1),
+    }
+
+
+def table(title: str, rows: list[dict]) -> str:
+    """A Markdown table of dict rows (same keys)."""
+    if not rows:
+        return f"### {title}\n\n(no rows)\n"
+    keys = list(rows[0])
+    lines = [
+        f"### {title}",
+        "",
+        "| " + " | ".join(keys) + " |",
+        "|" + "|".join("---" for _ in keys) + "|",
+    ]
+    lines += ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,180 @@
+"""What every part of the briefing shares: cited lines, source status, the pack's own words.
+
+A `Line` is one verbatim sentence of a source with its citation number: the only way a fact
+enters the pack. Numbers come from the one `CitationList` of the pack (bot/answer/citations.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+
+from bot.answer.citations import CitationList, Quote
+from bot.answer.structure import links_here, source_names
+from bot.debate.pack_data import OpenQuestion
+from bot.index.store import sentence_ids
+from bot.ingest.loaders import LoadError, load_document
+from bot.ingest.snapshots import snapshot_status
+from bot.models import Chunk
+from bot.prompts import PROMPTS_DIR, PromptError
+from bot.registry import Kind, Source
+
+if TYPE_CHECKING:
+    from bot.service import Bot
+
+TEXT_FILE = PROMPTS_DIR / "brief" / "text.yaml"
+WORDS_PER_MINUTE = 230
+
+
+@lru_cache(maxsize=1)
+def _texts(path: Path = TEXT_FILE) -> dict[str, str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def text(key: str, **values: Any) -> str:
+    """A word or phrase of the pack from prompts/brief/text.yaml."""
+    texts = _texts()
+    if key not in texts:
+        raise PromptError(f"no text named '{key}' in {TEXT_FILE}")
+    return texts[key].format(**values) if values else texts[key]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A verbatim sentence with its citation number, deep link and the sources it links to."""
+
+    text: str
+    n: int
+    url: str
+    source_id: str
+    refs: tuple[str, ...] = ()
+
+
+@dataclass
+class Para:
+    """Consecutive cited sentences of one block: a paragraph, a list or a block quote."""
+
+    kind: str  # "paragraph" | "list" | "quote"
+    lines: list[Line] = field(default_factory=list)
+
+
+class Citer:
+    """Turns quotes into numbered `Line`s for one pack, so numbering is shared by all parts."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self.cites = CitationList(bot.sources)
+
+    def line(self, quote: Quote) -> Line:
+        refs = tuple(
+            sid
+            for sid in quote.chunk.links_to
+            if sid in self.bot.sources and links_here(quote, self.bot.sources[sid])
+        )
+        return Line(quote.text, self.cites.cite(quote), quote.url, quote.chunk.source_id, refs)
+
+    def para(self, chunk: Chunk, skip_leadins: bool = True) -> Para | None:
+        """A chunk's sentences as a Para; bare lead-ins such as "Examples:" are left out."""
+        lines = [
+            self.line(Quote(chunk, i))
+            for i in range(len(chunk.sentences))
+            if not (skip_leadins and is_leadin(Quote(chunk, i).text))
+        ]
+        kind = chunk.block_kind if chunk.block_kind in ("list", "quote") else "paragraph"
+        return Para(kind, lines) if lines else None
+
+
+def is_leadin(sentence: str) -> bool:
+    """A sentence that only announces what follows ("Examples:")."""
+    return sentence.rstrip().endswith(":") and len(sentence.split()) <= 2
+
+
+def display_name(source: Source) -> str:
+    """A proposal or project by the name the post gives it (anchor or author); others by title."""
+    if source.kind not in (Kind.proposal, Kind.existing_project):
+        return source.title
+    names = source_names(source)
+    return names[0] if names else source.title
+
+
+def indexed_ids(bot: Bot) -> set[str]:
+    """Sources with chunks in the index."""
+    return {c.source_id for c in bot.retriever.chunks.values()}
+
+
+def status(bot: Bot, source: Source, indexed: set[str] | None = None) -> str:
+    """'indexed', 'snapshot' (copy present, not indexed) or 'missing'."""
+    if source.id in (indexed if indexed is not None else indexed_ids(bot)):
+        return "indexed"
+    state, _ = snapshot_status(bot.settings.snapshots_dir, source)
+    return "snapshot" if state == "present" else "missing"
+
+
+def status_text(state: str) -> str:
+    return text(f"status_{state}")
+
+
+_WORDS: dict[tuple[Path, float], int] = {}
+
+
+def _words(path: Path, source: Source, max_mb: float) -> int:
+    """Words of the snapshot's extracted text, loaded once per file version."""
+    key = (path, path.stat().st_mtime)
+    if key not in _WORDS:
+        try:
+            _WORDS[key] = len(load_document(source, path, max_mb).text.split())
+        except LoadError:
+            _WORDS[key] = 0
+    return _WORDS[key]
+
+
+def reading_minutes(bot: Bot, source: Source) -> int | None:
+    """Minutes to read the snapshot at 230 words a minute; None when there is no snapshot."""
+    state, meta = snapshot_status(bot.settings.snapshots_dir, source)
+    if state != "present" or meta is None:
+        return None
+    path = bot.settings.snapshots_dir / meta.file
+    words = _words(path, source, bot.settings.ingest.max_file_mb)
+    return max(1, round(words / WORDS_PER_MINUTE)) if words else None
+
+
+_MD = {c: "\\" + c for c in "\\`*_[]|#"}
+_MD_PLAIN = str.maketrans({**_MD, "<": "\\<", ">": "\\>"})
+# Python-Markdown does not honour `\<`, so text bound for HTML carries entities instead.
+_MD_HTML = str.maketrans({**_MD, "&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def md_escape(value: object) -> str:
+    """Source text as Markdown that shows exactly as written (no emphasis, links or HTML)."""
+    return str(value).translate(_MD_PLAIN)
+
+
+def md_html_escape(value: object) -> str:
+    """Like md_escape, for Markdown that Python-Markdown turns into HTML."""
+    return str(value).translate(_MD_HTML)
+
+
+def sentence_scores(bot: Bot, chunks: list[Chunk], qvec: np.ndarray) -> list[tuple[Quote, float]]:
+    """Every sentence of the chunks with its cosine to `qvec` (vectors stored at ingest)."""
+    vectors = bot.store.sentence_vectors([c.id for c in chunks])
+    out = []
+    for c in chunks:
+        for i, sid in enumerate(sentence_ids(c)):
+            if sid in vectors:
+                out.append((Quote(c, i), float(vectors[sid] @ qvec)))
+    return out
+
+
+def embed(bot: Bot, text_: str) -> np.ndarray:
+    return np.asarray(bot.store.embedder.embed_query(text_), dtype=np.float32)
+
+
+def question_query(question: OpenQuestion) -> str:
+    """What to search for an open question: its wording and the pack's keywords for it."""
+    return " ".join([question.wording, *question.keywords])

@@ -1,0 +1,184 @@
+"""The briefing as Markdown, self-contained HTML and PDF, all from the one Markdown template.
+
+Markdown comes from prompts/brief/pack.md.j2; HTML is that Markdown converted by
+Python-Markdown inside pack.html.j2, with the pictures inline as data URIs and every `[n]`
+linked to its entry in the sources; the PDF lays out that same HTML with ReportLab platypus
+(bot/brief/pdf.py), so the three formats cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import markdown
+
+from bot.brief.base import md_escape, md_html_escape, text
+from bot.brief.compare import column_titles
+from bot.brief.pack import Brief
+from bot.prompts import render
+
+EXCERPT_WORDS = 10
+_TAG = re.compile(r"(<[^>]+>)")
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+_SOURCE_ITEM = re.compile(r'<li>(<a class="cite" href="#src-(\d+)">)')
+
+
+@dataclass(frozen=True)
+class Pictures:
+    """The pack's figures as PNG bytes."""
+
+    timeline: bytes
+    clusters: bytes
+
+    def data_uris(self) -> dict[str, str]:
+        return {
+            "timeline": "data:image/png;base64," + base64.b64encode(self.timeline).decode(),
+            "clusters": "data:image/png;base64," + base64.b64encode(self.clusters).decode(),
+        }
+
+
+_PICTURES: dict[int, tuple[Brief, Pictures]] = {}  # the Brief is kept so its id stays its own
+
+
+def make_pictures(brief: Brief) -> Pictures:
+    """The pack's two figures, drawn once per Brief."""
+    from bot.brief.pictures import clusters_png, timeline_png
+
+    done = _PICTURES.get(id(brief))
+    if done is None:
+        registry = brief.registry
+        pictures = Pictures(
+            timeline=timeline_png(registry, brief.debate),
+            clusters=clusters_png(registry, brief.debate, brief.indexed_ids),
+        )
+        _PICTURES.clear()
+        done = _PICTURES[id(brief)] = (brief, pictures)
+    return done[1]
+
+
+def excerpt(sentence: str, words: int = EXCERPT_WORDS) -> str:
+    """The sentence's opening words, verbatim, with an ellipsis when cut."""
+    parts = sentence.split()
+    return sentence if len(parts) <= words else " ".join(parts[:words]) + "…"
+
+
+def safe_link(url: str) -> str:
+    """A URL usable inside Markdown's (...) and HTML attributes; only http(s) passes."""
+    if not re.match(r"^https?://", url):
+        return "#"
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace('"', "%22")
+
+
+def _markdown(brief: Brief, pictures: dict[str, str], esc: Callable[[object], str]) -> str:
+    guides = _guides(brief, esc)
+    body = render(
+        "brief/pack.md.j2",
+        brief=brief,
+        pictures=pictures,
+        guides=guides,
+        columns=[esc(c) for c in column_titles()],
+        esc=esc,
+        url=safe_link,
+        excerpt=excerpt,
+        t=text,
+    )
+    return re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
+
+
+def _guides(brief: Brief, esc: Callable[[object], str]) -> dict[str, str]:
+    return {
+        q.id: render("brief/guide.md.j2", guide=q.guide, esc=esc, url=safe_link).strip()
+        for q in brief.questions
+    }
+
+
+def render_guide(brief: Brief) -> str:
+    """The reading guide alone, as Markdown (its numbers are the briefing's)."""
+    page = render(
+        "brief/guide_page.md.j2",
+        questions=brief.questions,
+        guides=_guides(brief, md_escape),
+        esc=md_escape,
+    )
+    return re.sub(r"\n{3,}", "\n\n", page).strip() + "\n"
+
+
+def render_markdown(brief: Brief) -> str:
+    """The pack as Markdown (pictures are in the HTML and PDF)."""
+    return _markdown(brief, {}, md_escape)
+
+
+def _link_markers(html: str) -> str:
+    """`[n]` in text (never inside a tag) becomes a link to source n; source items get ids."""
+    parts = _TAG.split(html)
+    for i in range(0, len(parts), 2):
+        parts[i] = _MARKER.sub(r'<a class="cite" href="#src-\1">[\1]</a>', parts[i])
+    return _SOURCE_ITEM.sub(r'<li id="src-\2">\1', "".join(parts))
+
+
+def html_body(brief: Brief, pictures: Pictures | None = None) -> str:
+    """The pack's HTML body (no page around it), pictures inline."""
+    pics = (pictures or make_pictures(brief)).data_uris()
+    md = _markdown(brief, pics, md_html_escape)
+    return _link_markers(markdown.markdown(md, extensions=["tables"], output_format="html"))
+
+
+def render_html(brief: Brief, pictures: Pictures | None = None) -> str:
+    """One self-contained page: no remote fonts, scripts, styles or images."""
+    title = f"{brief.event.title} — {brief.event.date}"
+    return render("brief/pack.html.j2", title=title, body=html_body(brief, pictures))
+
+
+def render_pdf(brief: Brief, pictures: Pictures | None = None) -> bytes:
+    """The same HTML body laid out as a PDF by ReportLab."""
+    from bot.brief.pdf import html_to_pdf
+
+    return html_to_pdf(html_body(brief, pictures), title=brief.event.title)
+
+
+FORMATS: dict[str, Callable[[Brief], str | bytes]] = {
+    "md": render_markdown,
+    "html": render_html,
+    "pdf": render_pdf,
+}
+
+EXPORT_DIR = Path(tempfile.gettempdir()) / "debatebot-brief"  # where Gradio may serve files
+_FILES: dict[int, tuple[Brief, dict[str, Path]]] = {}
+_FILES_LOCK = threading.Lock()
+
+
+def pack_files(brief: Brief, folder: Path = EXPORT_DIR) -> dict[str, Path]:
+    """The pack as md, html, pdf and the comparison as csv, written once per Brief."""
+    from bot.brief.compare import to_csv
+
+    with _FILES_LOCK:
+        done = _FILES.get(id(brief))
+        if done and all(p.exists() for p in done[1].values()):
+            return done[1]
+        out = folder / uuid.uuid4().hex[:12]
+        out.mkdir(parents=True, exist_ok=True)
+        pictures = make_pictures(brief)
+        bodies: dict[str, str | bytes] = {
+            "md": render_markdown(brief),
+            "html": render_html(brief, pictures),
+            "pdf": render_pdf(brief, pictures),
+            "csv": to_csv(brief.comparison),
+        }
+        files = {}
+        for fmt, body in bodies.items():
+            path = out / f"briefing.{fmt}" if fmt != "csv" else out / "comparison.csv"
+            if isinstance(body, bytes):
+                path.write_bytes(body)
+            else:
+                path.write_text(body, encoding="utf-8")
+            files[fmt] = path
+        _FILES.clear()
+        _FILES[id(brief)] = (brief, files)
+        return files

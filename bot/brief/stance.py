@@ -1,0 +1,164 @@
+""" "Where do I stand?": the passages and proposals closest to and furthest from a short view.
+
+For each open question the attendee answers, the candidates are the sentences retrieved for
+the question plus the post's sentences on the clusters the debate pack ties to it; each is
+scored by the cosine between its stored sentence vector and the view's embedding. The
+closest show who shares the view, the furthest what to expect from the other side. Nothing is
+stored: the views come in as arguments (the app keeps them in the browser) and go out cited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.answer.citations import Quote
+from bot.answer.structure import heading_chunk, section_chunks
+from bot.brief.base import (
+    Citer,
+    Line,
+    display_name,
+    embed,
+    is_leadin,
+    question_query,
+    sentence_scores,
+)
+from bot.debate.pack_data import DebatePack, OpenQuestion, load_debate
+from bot.models import Chunk, Citation
+from bot.registry import Kind
+
+if TYPE_CHECKING:
+    from bot.service import Bot
+
+PER_SIDE = 2
+SEARCH_K = 10
+
+
+@dataclass
+class Match:
+    line: Line
+    score: float
+    about: list[str]  # the proposals it links to, or the cluster it describes
+
+
+@dataclass
+class QuestionStance:
+    question: OpenQuestion
+    view: str
+    closest: list[Match]
+    furthest: list[Match]
+
+
+@dataclass
+class Stance:
+    questions: list[QuestionStance] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass
+class ViewChange:
+    question: OpenQuestion
+    before: str
+    after: str
+    similarity: float  # cosine of the two views' embeddings; 1.0 is unchanged
+    closest_before: Match | None
+    closest_after: Match | None
+
+
+@dataclass
+class Changes:
+    changes: list[ViewChange] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+
+
+def _candidates(bot: Bot, debate: DebatePack, q: OpenQuestion) -> list[Chunk]:
+    chunks = [p.chunk for p in bot.search(question_query(q), k=SEARCH_K)]
+    for cl in debate.clusters:
+        head = heading_chunk(bot, debate.event.post_source, cl.heading)
+        if cl.id in q.clusters and head is not None:
+            chunks += section_chunks(bot, head)
+    unique = {c.id: c for c in chunks if c.block_kind != "heading"}
+    return list(unique.values())
+
+
+def _about(bot: Bot, debate: DebatePack, line: Line, chunk: Chunk) -> list[str]:
+    names = [
+        display_name(bot.sources[sid])
+        for sid in line.refs
+        if bot.sources[sid].kind in (Kind.proposal, Kind.existing_project)
+    ]
+    if not names:
+        names = [cl.label for cl in debate.clusters if cl.heading in chunk.heading_path]
+    return names
+
+
+def _rank(
+    bot: Bot, debate: DebatePack, q: OpenQuestion, vec: np.ndarray
+) -> list[tuple[Quote, float, float]]:
+    """(quote, similarity to the view, relevance to the question), most similar first."""
+    chunks = _candidates(bot, debate, q)
+    relevance = {
+        quote.key: score for quote, score in sentence_scores(bot, chunks, embed(bot, q.wording))
+    }
+    scored = [
+        (quote, score, relevance.get(quote.key, 0.0))
+        for quote, score in sentence_scores(bot, chunks, vec)
+        if not is_leadin(quote.text) and not quote.text.rstrip().endswith(("?", ":"))
+    ]
+    return sorted(scored, key=lambda s: -s[1])
+
+
+def _sides(ranked: list[tuple[Quote, float, float]], n: int) -> tuple[list, list]:
+    """Closest: most like the view. Furthest: on the question's topic yet least like the view,
+    so an unrelated sentence does not pass for the other side."""
+    closest = ranked[:n]
+    rest = [r for r in ranked if r not in closest]
+    furthest = sorted(rest, key=lambda r: -(r[2] - r[1]))[:n]
+    return closest, furthest
+
+
+def _match(bot: Bot, debate: DebatePack, citer: Citer, quote: Quote, score: float) -> Match:
+    line = citer.line(quote)
+    return Match(line, round(score, 3), _about(bot, debate, line, quote.chunk))
+
+
+def where_do_i_stand(bot: Bot, answers: dict[str, str], per_side: int = PER_SIDE) -> Stance:
+    """For each answered question (by id), the closest and furthest cited passages."""
+    debate = load_debate(bot.settings)
+    citer = Citer(bot)
+    stance = Stance()
+    for q in debate.open_questions:
+        view = (answers.get(q.id) or "").strip()
+        if not view:
+            continue
+        closest, furthest = _sides(_rank(bot, debate, q, embed(bot, view)), per_side)
+        stance.questions.append(
+            QuestionStance(
+                q,
+                view,
+                [_match(bot, debate, citer, r[0], r[1]) for r in closest],
+                [_match(bot, debate, citer, r[0], r[1]) for r in furthest],
+            )
+        )
+    stance.citations = citer.cites.items
+    return stance
+
+
+def compare_views(bot: Bot, before: dict[str, str], after: dict[str, str]) -> Changes:
+    """How each view moved between two answers: similarity and the closest passage of each."""
+    debate = load_debate(bot.settings)
+    citer = Citer(bot)
+    out = Changes()
+    for q in debate.open_questions:
+        b, a = (before.get(q.id) or "").strip(), (after.get(q.id) or "").strip()
+        if not (a or b):
+            continue
+        vb, va = (embed(bot, b) if b else None), (embed(bot, a) if a else None)
+        sim = float(vb @ va) if vb is not None and va is not None else 0.0
+        tops = [_rank(bot, debate, q, v)[:1] if v is not None else [] for v in (vb, va)]
+        cb, ca = (_match(bot, debate, citer, t[0][0], t[0][1]) if t else None for t in tops)
+        out.changes.append(ViewChange(q, b, a, round(sim, 3), cb, ca))
+    out.citations = citer.cites.items
+    return out

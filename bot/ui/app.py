@@ -1,0 +1,154 @@
+"""The Gradio app: builds the tabs and the named API; launching is `bot.ui.launch`'s job."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import os
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
+
+import gradio as gr
+
+from bot.debate.pack_data import DebatePackError, load_debate
+from bot.debate.questions import open_question_briefs
+from bot.feedback import feedback_store
+from bot.models import Answer
+from bot.prompts import phrase
+from bot.retrieve.hybrid import Filters
+from bot.service import get_bot
+from bot.settings import Settings
+from bot.ui import ask, questions, reading_list
+from bot.ui.context import ASK_TAB, UIContext, text
+from bot.ui.render import escape_inline
+
+log = logging.getLogger(__name__)
+
+# --- Tabs added by other modules ----------------------------------------------------------
+# (module, label key in prompts/ui/text.yaml, tab id). Each module exposes
+# `build_tab(ctx: UIContext) -> None`, called inside its `with gr.Tab(...)`; a module that has
+# not landed yet is skipped, so the app works without it.
+EXTRA_TABS: tuple[tuple[str, str, str], ...] = (
+    ("bot.ui.prepare", "tab_prepare", "prepare"),
+    ("bot.ui.moderator", "tab_moderator", "moderator"),
+)
+
+# System fonts only: nothing is fetched from a font CDN, and phones render at once.
+THEME = gr.themes.Default(
+    font=(
+        "Segoe UI",
+        "Roboto",
+        "Helvetica Neue",
+        "Arial",
+        "Noto Sans",
+        "DejaVu Sans",
+        "sans-serif",
+    ),
+    font_mono=("SFMono-Regular", "Menlo", "Consolas", "DejaVu Sans Mono", "monospace"),
+)
+
+CSS = """
+.db-answer p { margin: 0.35em 0; }
+.db-abstain { border-left: 4px solid #b45309; background: rgba(245, 158, 11, 0.10);
+  padding: 0.4em 0.75em; border-radius: 6px; }
+.db-sources { margin-top: 0.6em; padding-top: 0.4em; font-size: 0.92em;
+  border-top: 1px solid var(--border-color-primary); }
+.db-sources-label { font-weight: 600; }
+.db-source-list { list-style: none; padding-left: 0; margin: 0.3em 0; }
+.db-source { margin-bottom: 0.4em; }
+.db-n { font-weight: 600; margin-right: 0.2em; }
+.db-quote { margin: 0.2em 0 0.4em; padding-left: 0.6em; font-style: italic;
+  border-left: 3px solid var(--border-color-accent, #d1d5db); }
+.db-cite-link { text-decoration: none; font-weight: 600; }
+.db-meta { font-size: 0.8em; opacity: 0.7; }
+.db-notice { font-size: 0.9em; }
+.db-chip { display: inline-block; padding: 0 0.55em; margin: 0 0.25em 0.25em 0;
+  border-radius: 999px; border: 1px solid var(--border-color-primary); font-size: 0.85em; }
+.db-oq-card { padding: 0.4em 0.9em 0.6em; }
+.db-oq-heading { margin-bottom: 0.1em; }
+.db-oq-label { opacity: 0.8; margin-top: 0; }
+.db-oq-framing { margin: 0.2em 0 0.6em; }
+.db-oq-more summary { cursor: pointer; font-weight: 600; }
+@media (max-width: 520px) {
+  .db-starters button { flex: 1 1 100%; }
+}
+"""
+
+
+def style() -> dict[str, Any]:
+    """Theme and CSS for `Blocks.launch()` (Gradio 6 takes them there, not in Blocks())."""
+    return {"theme": THEME, "css": CSS}
+
+
+def _header(settings: Settings) -> str:
+    try:
+        event = load_debate(settings).event
+    except DebatePackError:
+        return f"## {escape_inline(text('app_title'))}"
+    return f"## {escape_inline(event.title)}\n\n" + text(
+        "header",
+        event=escape_inline(event.series or event.title),
+        date=event.date.isoformat(),
+        venue=escape_inline(event.venue),
+    )
+
+
+def _register_api(ctx: UIContext) -> None:
+    """Named endpoints for gradio_client; each calls the same core function as the UI."""
+    bot = ctx.bot
+
+    def ask_api(question: str, source: str = "", history: list[list[str]] | None = None) -> dict:
+        """Answer from the reading list; returns the answer contract (bot.models.Answer)."""
+        turns = [(str(t[0]), str(t[1])) for t in (history or []) if len(t) == 2]
+        filters = Filters(sources=(source,)) if source else None
+        try:
+            answer = bot.ask(question, history=turns, filters=filters)
+        except Exception:
+            log.exception("/ask failed")
+            answer = Answer(
+                question=str(question), answer=phrase("ui_error"), abstained=True, engine="none"
+            )
+        return answer.model_dump(mode="json")
+
+    def open_questions_api() -> list[dict]:
+        """The debate's open questions: wording cited from the post, framing, related passages."""
+        return [
+            {**b.model_dump(mode="json"), "citations": [c.model_dump() for c in b.citations]}
+            for b in open_question_briefs(bot)
+        ]
+
+    def reading_list_api(cluster: str = "", kind: str = "") -> list[dict]:
+        """The reading list with each source's status (indexed, snapshot or missing)."""
+        return [e.model_dump() for e in reading_list.reading_list(bot, cluster, kind)]
+
+    gr.api(ask_api, api_name="ask", concurrency_id="answer")
+    gr.api(open_questions_api, api_name="open_questions", concurrency_id="briefs")
+    gr.api(reading_list_api, api_name="reading_list", concurrency_limit=None)
+
+
+def build_app(settings: Settings) -> gr.Blocks:
+    """The whole app for these settings; loads no model (that happens on first use or warm-up)."""
+    ctx = UIContext(settings=settings, bot=get_bot(settings), feedback=feedback_store(settings))
+    with gr.Blocks(
+        title=text("app_title"), analytics_enabled=False, delete_cache=(3600, 86400)
+    ) as demo:
+        ctx.demo = demo
+        gr.Markdown(_header(settings), elem_id="db-header")
+        with gr.Tabs(selected=ASK_TAB) as tabs:
+            ctx.tabs = tabs
+            with gr.Tab(text("tab_ask"), id=ASK_TAB, elem_id="db-tab-ask"):
+                ask.build_tab(ctx)
+            with gr.Tab(text("tab_questions"), id="questions", elem_id="db-tab-questions"):
+                questions.build_tab(ctx)
+            with gr.Tab(text("tab_reading"), id="reading", elem_id="db-tab-reading"):
+                reading_list.build_tab(ctx)
+            for module, label, tab_id in EXTRA_TABS:
+                if importlib.util.find_spec(module) is None:
+                    continue
+                with gr.Tab(text(label), id=tab_id, elem_id=f"db-tab-{tab_id}"):
+                    importlib.import_module(module).build_tab(ctx)
+        _register_api(ctx)
+    demo.ui_context = ctx  # type: ignore[attr-defined]  (for launch's warm-up and for tests)
+    return demo

@@ -1,0 +1,161 @@
+"""How answers become HTML: escaping, footnote links, abstentions, the Markdown export."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.conversation import ConversationTurn, dump_turns, load_turns, to_markdown
+from bot.models import Answer, Citation
+from bot.ui.render import (
+    answer_html,
+    body_html,
+    cite_map,
+    escape_inline,
+    safe_url,
+    stream_steps,
+    user_html,
+)
+
+URL = "https://example.org/post#:~:text=CERN%20is%20funded,by%20member%20states."
+
+
+def cite(n: int, url: str = URL, quote: str = "CERN is funded by member states.", **kw) -> Citation:
+    base = {"source_id": "post", "title": "The post", "author": "A. Author", "section": "1. How"}
+    return Citation(n=n, url=url, quote=quote, **{**base, **kw})
+
+
+def answer(text: str, cites: list[Citation], abstained: bool = False) -> Answer:
+    return Answer(
+        question="q",
+        answer=text,
+        abstained=abstained,
+        engine="offline",
+        citations=[] if abstained else cites,
+        related=cites if abstained else [],
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "must_not_contain", "must_contain"),
+    [
+        ("<script>alert(1)</script>", "<script", "&lt;script&gt;"),
+        ('<img src=x onerror="alert(1)">', "<img", "&lt;img"),
+        ("[click](javascript:alert(1))", 'href="javascript', "&#91;click&#93;"),
+        ("`code` and $$x$$", "<code>", "&#96;code&#96;"),
+        ("a & b", " & ", "a &amp; b"),
+        ("\"quoted\" 'single'", '"quoted"', "&quot;quoted&quot;"),
+        ("**not bold** _nor this_", "<strong>", "&#42;&#42;not bold"),
+    ],
+)
+def test_user_text_is_shown_verbatim_never_as_markup(raw, must_not_contain, must_contain):
+    out = user_html(raw)
+    assert must_not_contain not in out
+    assert must_contain in out
+
+
+@pytest.mark.parametrize(
+    ("body", "expected_links"),
+    [
+        ("“CERN is funded by member states.” [1]", 1),
+        ("“One.” [1]\n\n“Two.” [2]", 2),
+        ("“Same quote twice.” [1] and again [1]", 2),
+        ("No marker at all.", 0),
+        ("A marker with no citation [9]", 0),
+        ("[1][2]", 2),
+    ],
+)
+def test_markers_become_footnote_links(body, expected_links):
+    cites = {1: cite(1), 2: cite(2, url=URL + "&two")}
+    out = body_html(body, cites)
+    assert len(re.findall(r'<a class="db-cite-link"', out)) == expected_links
+    if expected_links:
+        assert f'href="{URL}"' in out
+        assert 'target="_blank"' in out
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        (URL, URL),
+        ("http://example.org/a.pdf#page=3", "http://example.org/a.pdf#page=3"),
+        ("javascript:alert(1)", "#"),
+        ("JAVASCRIPT:alert(1)", "#"),
+        ("data:text/html,<script>", "#"),
+        ("  https://example.org/x  ", "https://example.org/x"),
+    ],
+)
+def test_only_http_links_are_kept(url, safe):
+    assert safe_url(url) == safe
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("quote", "<script>alert('q')</script>"),
+        ("title", "<b onmouseover=alert(1)>Title</b>"),
+        ("author", "</li><script>x()</script>"),
+        ("section", '"><svg onload=alert(1)>'),
+    ],
+)
+def test_source_text_is_escaped_in_the_sources_list(field, value):
+    c = cite(1, **{field: value})
+    out = answer_html(answer("“Hi.” [1]", [c]))
+    assert "<script" not in out and "<svg" not in out and "<b " not in out
+    assert escape_inline(value).split("&")[0] in out
+
+
+def test_a_javascript_citation_url_is_made_inert():
+    out = answer_html(answer("“Hi.” [1]", [cite(1, url="javascript:alert(1)")]))
+    assert "javascript:" not in out
+    assert 'href="#"' in out
+
+
+@pytest.mark.parametrize(
+    ("abstained", "css", "label"),
+    [
+        (False, 'class="db-answer"', "Sources"),
+        (True, 'class="db-answer db-abstain"', "Related reading"),
+    ],
+)
+def test_abstentions_look_different(abstained, css, label):
+    out = answer_html(answer("The reading list does not say. [1]", [cite(1)], abstained))
+    assert css in out
+    assert label in out
+    assert f'href="{URL}"' in out  # related reading is still linked
+
+
+def test_answer_html_is_one_line_so_the_chat_markdown_leaves_it_alone():
+    out = answer_html(answer("Intro:\n\n- “One.” [1]\n- “Two.” [2]", [cite(1), cite(2)]))
+    assert "\n" not in out
+    assert out.count("<li") >= 2
+
+
+def test_streaming_steps_grow_and_end_with_the_same_citations():
+    a = answer("“One.” [1]\n\n“Two.” [2]\n\n“Three.” [3]", [cite(1), cite(2), cite(3)])
+    steps = stream_steps(a)
+    assert steps and all(a.answer.startswith(s) for s in steps)
+    assert [len(s) for s in steps] == sorted(len(s) for s in steps)
+    final = answer_html(a)
+    assert final.count("db-source-link") == 3
+    assert cite_map(a).keys() == {1, 2, 3}
+
+
+def test_export_has_the_same_numbers_quotes_and_links():
+    a = answer("“CERN is funded by member states.” [1]", [cite(1)])
+    turns = [ConversationTurn(question="How is CERN funded?", answer=a)]
+    md = to_markdown(turns, "Export", exported_at=datetime(2025, 7, 10, tzinfo=UTC))
+    assert "## How is CERN funded?" in md
+    assert "“CERN is funded by member states.” [1]" in md
+    assert f"- [1] The post — A. Author, 1. How: “CERN is funded by member states.” <{URL}>" in md
+
+
+def test_turns_survive_a_round_trip_through_browser_storage():
+    a = answer("“Hi.” [1]", [cite(1)])
+    turns = [ConversationTurn(question="q", answer=a)]
+    again = load_turns(dump_turns(turns))
+    assert again[0].answer.citations == a.citations
+    assert load_turns("garbage") == []
+    assert load_turns([{"question": "no answer"}, dump_turns(turns)[0]])[0].question == "q"
