@@ -47,7 +47,7 @@ class OfflineResult:
 
 
 # Weights of the sentence score, chosen on tests/eval/dev.jsonl (see docs/BENCHMARKS.md).
-W_COS, W_LEX, W_LEX_OWN, W_RANK = 0.70, 0.15, 0.10, 0.01
+W_COS, W_LEX, W_LEX_OWN, W_RANK = 0.85, 0.0, 0.05, 0.01
 ENTITY_PENALTY, TYPE_PENALTY = 0.50, 0.30
 NEXT_MARGIN, KEEP_MARGIN = 0.30, 0.16
 
@@ -176,8 +176,11 @@ def compose(
 
     wants_list = bool(set(qtokens) & _LISTISH)
     quotes = _with_antecedent(chosen)
-    lead_source = quotes[0].chunk.source_id
-    quotes.sort(key=lambda q: (q.chunk.source_id != lead_source, q.chunk.start, q.index))
+    # Best passage first; within a passage, the sentences in the order they were written.
+    rank_of: dict[str, int] = {}
+    for s in chosen:
+        rank_of.setdefault(s.quote.chunk.id, len(rank_of))
+    quotes.sort(key=lambda q: (rank_of.get(q.chunk.id, len(rank_of)), q.chunk.start, q.index))
 
     items: list[dict] = []
     shown_lists: set[str] = set()
