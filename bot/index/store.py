@@ -56,6 +56,23 @@ def make_client(settings: Settings) -> chromadb.ClientAPI:
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
+PAGE = 5000  # rows per read: SQLite refuses queries with too many variables
+
+
+def get_all(collection: Any, include: list[str], where: dict | None = None) -> dict[str, list]:
+    """Every matching record of a collection, read page by page."""
+    out: dict[str, list] = {"ids": [], **{k: [] for k in include}}
+    offset = 0
+    while True:
+        got = collection.get(where=where, include=include, limit=PAGE, offset=offset)
+        out["ids"] += got["ids"]
+        for k in include:
+            out[k] += list(got[k] if got[k] is not None else [])
+        if len(got["ids"]) < PAGE:
+            return out
+        offset += PAGE
+
+
 def chunk_to_metadata(chunk: Chunk) -> dict[str, Any]:
     """Chroma metadata holds scalars only, so lists travel as JSON."""
     return {
@@ -184,14 +201,14 @@ class IndexStore:
     # --- writing ---------------------------------------------------------------------
     def indexed_sources(self) -> dict[str, set[str]]:
         """source id -> the set of snapshot hashes its chunks were built from."""
-        got = self.chunks._collection.get(include=["metadatas"])
+        got = get_all(self.chunks._collection, ["metadatas"])
         out: dict[str, set[str]] = {}
         for meta in got["metadatas"] or []:
             out.setdefault(meta["source_id"], set()).add(meta.get("source_sha256", ""))
         return out
 
     def chunk_ids(self, source_id: str) -> list[str]:
-        return self.chunks._collection.get(where={"source_id": source_id}, include=[])["ids"]
+        return get_all(self.chunks._collection, [], where={"source_id": source_id})["ids"]
 
     def add(self, chunks: list[Chunk]) -> None:
         """Upsert chunks and their sentences (ids are content-derived, so this is idempotent)."""
@@ -229,14 +246,14 @@ class IndexStore:
             )
 
     def delete_ids(self, ids: list[str]) -> None:
-        if not ids:
-            return
-        self.chunks._collection.delete(ids=ids)
-        self.sentences._collection.delete(where={"chunk_id": {"$in": ids}})
+        for i in range(0, len(ids), PAGE):
+            page = ids[i : i + PAGE]
+            self.chunks._collection.delete(ids=page)
+            self.sentences._collection.delete(where={"chunk_id": {"$in": page}})
 
     # --- reading ---------------------------------------------------------------------
     def all_chunks(self) -> list[Chunk]:
-        got = self.chunks._collection.get(include=["documents", "metadatas"])
+        got = get_all(self.chunks._collection, ["documents", "metadatas"])
         return [
             metadata_to_chunk(i, d, m)
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)

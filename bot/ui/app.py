@@ -22,6 +22,7 @@ from bot.service import get_bot
 from bot.settings import Settings
 from bot.ui import ask, questions, reading_list
 from bot.ui.context import ASK_TAB, UIContext, text
+from bot.ui.moderator import build_submit_box
 from bot.ui.render import escape_inline
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,8 @@ def build_app(settings: Settings) -> gr.Blocks:
             ctx.tabs = tabs
             with gr.Tab(text("tab_ask"), id=ASK_TAB, elem_id="db-tab-ask"):
                 ask.build_tab(ctx)
+                with gr.Accordion(text("send_box"), open=False, elem_id="db-send-box"):
+                    build_submit_box(ctx)
             with gr.Tab(text("tab_questions"), id="questions", elem_id="db-tab-questions"):
                 questions.build_tab(ctx)
             with gr.Tab(text("tab_reading"), id="reading", elem_id="db-tab-reading"):

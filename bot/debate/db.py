@@ -1,0 +1,69 @@
+"""SQLite for the live debate: WAL, full sync, one lock per file, each write its own transaction.
+
+The console's promise is "acknowledged means stored": a write returns only after its
+transaction has committed, so a SIGKILL right after the acknowledgement loses nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings
+
+
+def queue_path(settings: Settings) -> Path:
+    """The audience queue's file (setting `debate.queue_db`)."""
+    return settings.debate.queue_db or settings.data_dir / "audience.sqlite3"
+
+
+def console_path(settings: Settings) -> Path:
+    """The agenda state and prompt-feed log (setting `debate.console_db`)."""
+    return settings.debate.console_db or settings.data_dir / "moderator.sqlite3"
+
+
+class Database:
+    """One connection to one SQLite file, shared by the threads of this process under a lock."""
+
+    def __init__(self, path: Path, schema: str) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing stays pending.
+        self._conn = sqlite3.connect(
+            path, check_same_thread=False, timeout=30.0, isolation_level=None
+        )
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA busy_timeout=30000")
+            self._conn.executescript(schema)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, committed (durably) when the block ends without error."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    def one(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Row | None:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchone()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
