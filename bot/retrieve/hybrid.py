@@ -47,6 +47,7 @@ class Retriever:
     _built_at: str | None = None
     _chunks: dict[str, Chunk] = field(default_factory=dict)
     _lexical: LexicalIndex | None = None
+    _headings: set[str] = field(default_factory=set)
 
     def refresh(self) -> None:
         """Reload the chunk table and BM25 when the index was rebuilt since the last look."""
@@ -56,7 +57,9 @@ class Retriever:
                 return
             chunks = self.store.all_chunks()
             self._chunks = {c.id: c for c in chunks}
-            self._lexical = LexicalIndex(chunks)
+            # Headings are kept for the structure answers; as search results they crowd out.
+            self._headings = {c.id for c in chunks if c.block_kind == "heading"}
+            self._lexical = LexicalIndex([c for c in chunks if c.id not in self._headings])
             self._built_at = built_at
 
     @property
@@ -92,24 +95,25 @@ class Retriever:
         allowed_sources = (filters or Filters()).source_ids(self.registry)
         if allowed_sources is not None and not allowed_sources:
             return []
-        # Headings are kept for the structure answers; as search results they only crowd out.
-        where: dict = {"block_kind": {"$ne": "heading"}}
-        if allowed_sources:
-            where = {"$and": [where, {"source_id": {"$in": sorted(allowed_sources)}}]}
+        where = {"source_id": {"$in": sorted(allowed_sources)}} if allowed_sources else None
+        # Over-fetch by the headings that may come back rather than filter in the store:
+        # a metadata filter makes Chroma scan, which costs far more at 100k chunks.
+        extra = min(len(self._headings), 50)
 
         qvec = np.asarray(self.store.embedder.embed_query(query), dtype=np.float32)
         if context:
             cvec = np.asarray(self.store.embedder.embed_query(context), dtype=np.float32)
             qvec = qvec + 0.5 * cvec
             qvec /= np.linalg.norm(qvec) or 1.0
-        dense = self.store.dense(qvec.tolist(), n, where)
-        sentences = self.store.dense_sentences(qvec.tolist(), 2 * n, where)
-        allowed_chunks = {
-            cid
-            for cid, c in self._chunks.items()
-            if c.block_kind != "heading"
-            and (allowed_sources is None or c.source_id in allowed_sources)
-        }
+        dense = self._drop_headings(self.store.dense(qvec.tolist(), n + extra, where))
+        sentences = self._drop_headings(
+            self.store.dense_sentences(qvec.tolist(), 2 * n + extra, where)
+        )
+        allowed_chunks = (
+            None
+            if allowed_sources is None
+            else {c.id for c in self._chunks.values() if c.source_id in allowed_sources}
+        )
         lexical_query = f"{query} {context}" if context else query
         lexical = self._lexical.search(lexical_query, n, allowed_chunks)
 
@@ -127,6 +131,9 @@ class Retriever:
             )
             for cid in chosen
         ]
+
+    def _drop_headings(self, ranking: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        return [(cid, score) for cid, score in ranking if cid not in self._headings]
 
     def _fuse(self, *rankings: list[tuple[str, float]]) -> dict[str, float]:
         """Reciprocal rank fusion, normalised so the best possible score is 1."""
