@@ -36,7 +36,7 @@ eval: setup index
 	$(BIN)/debatebot eval
 
 bench: setup index
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks --write
 
 # Debian's Chromium for the browser tests (never a downloaded browser build).
 browser-deps:
