@@ -10,16 +10,14 @@ import threading
 import time
 from functools import cached_property
 
-import numpy as np
-
 from bot import pack
-from bot.answer.citations import CitationList, renumber
+from bot.answer.citations import CitationList, Quote, renumber
 from bot.answer.intent import read_intent
 from bot.answer.offline import compose, score_sentences
 from bot.answer.question import clean_question
 from bot.index.build import open_store
 from bot.index.store import IndexMismatchError, IndexStore, StoreUnavailableError
-from bot.models import Answer, Citation, Passage
+from bot.models import Answer, Passage
 from bot.prompts import phrase, render
 from bot.registry import Source
 from bot.retrieve.hybrid import Filters, Retriever
@@ -182,17 +180,14 @@ class Bot:
     def answer_offline(self, question: str, history: list[Turn], filters: Filters | None) -> Answer:
         cfg = self.settings.answer
         context = self.context_for(question, history)
-        passages = self.retriever.search(question, k=8, filters=filters, context=context)
-        query = f"{question} {context}".strip()
-        qvec = np.asarray(self.store.embedder.embed_query(query), dtype=np.float32)
-        qtokens = tokenize(question) or tokenize(query)
-        scored = score_sentences(
-            passages, qvec, qtokens, self.store, question, self.retriever.idf
-        )
+        qvec = self.retriever.query_vector(question, context)
+        passages = self.retriever.search(question, k=8, filters=filters, context=context, qvec=qvec)
+        qtokens = tokenize(question) or tokenize(context)
+        scored = score_sentences(passages, qvec, qtokens, self.store, question, self.retriever.idf)
         best = scored[0].score if scored else 0.0
-        cites = CitationList(self.sources)
         if best < cfg.abstain_below:
             return self.abstain(question, passages, engine="offline")
+        cites = CitationList(self.sources)
         neighbours = {
             sid: self.retriever.chunks_of(sid) for sid in {p.chunk.source_id for p in passages}
         }
@@ -210,10 +205,7 @@ class Bot:
         self, question: str, passages: list[Passage], engine: str, lead: str | None = None
     ) -> Answer:
         """'The reading list does not say', with the closest passages as related reading."""
-        related: list[Citation] = []
         cites = CitationList(self.sources)
-        from bot.answer.citations import Quote
-
         for p in passages[:3]:
             if p.chunk.sentences:
                 cites.cite(Quote(p.chunk, 0))

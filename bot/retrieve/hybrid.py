@@ -48,6 +48,7 @@ class Retriever:
     _chunks: dict[str, Chunk] = field(default_factory=dict)
     _lexical: LexicalIndex | None = None
     _headings: set[str] = field(default_factory=set)
+    _by_source: dict[str, list[Chunk]] = field(default_factory=dict)
 
     def refresh(self) -> None:
         """Reload the chunk table and BM25 when the index was rebuilt since the last look."""
@@ -57,6 +58,9 @@ class Retriever:
                 return
             chunks = self.store.all_chunks()
             self._chunks = {c.id: c for c in chunks}
+            self._by_source = {}
+            for c in sorted(chunks, key=lambda c: c.start):
+                self._by_source.setdefault(c.source_id, []).append(c)
             # Headings are kept for the structure answers; as search results they crowd out.
             self._headings = {c.id for c in chunks if c.block_kind == "heading"}
             self._lexical = LexicalIndex([c for c in chunks if c.id not in self._headings])
@@ -75,10 +79,18 @@ class Retriever:
         return self._chunks
 
     def chunks_of(self, source_id: str) -> list[Chunk]:
-        """A source's chunks in reading order."""
-        return sorted(
-            (c for c in self.chunks.values() if c.source_id == source_id), key=lambda c: c.start
-        )
+        """A source's chunks in reading order (sorted once per index version)."""
+        self.refresh()
+        return self._by_source.get(source_id, [])
+
+    def query_vector(self, query: str, context: str = "") -> np.ndarray:
+        """The query's unit vector, leaning towards the earlier turns when there are some."""
+        qvec = np.asarray(self.store.embedder.embed_query(query), dtype=np.float32)
+        if context:
+            cvec = np.asarray(self.store.embedder.embed_query(context), dtype=np.float32)
+            qvec = qvec + 0.5 * cvec
+            qvec /= np.linalg.norm(qvec) or 1.0
+        return qvec
 
     def search(
         self,
@@ -86,8 +98,13 @@ class Retriever:
         k: int | None = None,
         filters: Filters | None = None,
         context: str = "",
+        qvec: np.ndarray | None = None,
     ) -> list[Passage]:
-        """The k best passages; `context` (earlier turns) steers a follow-up question."""
+        """The k best passages; `context` (earlier turns) steers a follow-up question.
+
+        Pass `qvec` (from `query_vector`) when the caller needs the vector too, so the model
+        runs once per question.
+        """
         self.refresh()
         assert self._lexical is not None
         k = k or self.settings.k
@@ -100,11 +117,8 @@ class Retriever:
         # a metadata filter makes Chroma scan, which costs far more at 100k chunks.
         extra = min(len(self._headings), 50)
 
-        qvec = np.asarray(self.store.embedder.embed_query(query), dtype=np.float32)
-        if context:
-            cvec = np.asarray(self.store.embedder.embed_query(context), dtype=np.float32)
-            qvec = qvec + 0.5 * cvec
-            qvec /= np.linalg.norm(qvec) or 1.0
+        if qvec is None:
+            qvec = self.query_vector(query, context)
         dense = self._drop_headings(self.store.dense(qvec.tolist(), n + extra, where))
         sentences = self._drop_headings(
             self.store.dense_sentences(qvec.tolist(), 2 * n + extra, where)
