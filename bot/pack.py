@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from bot.registry import Source, load_registry
+from bot.registry import Source, by_id, load_registry
 from bot.settings import Settings
 
 
@@ -25,8 +25,4 @@ def sources(settings: Settings) -> list[Source]:
 
 
 def source_map(settings: Settings) -> dict[str, Source]:
-    return {s.id: s for s in sources(settings)}
-
-
-def pack_root(path: Path | None, settings: Settings) -> Path:
-    return Path(path) if path else settings.pack
+    return by_id(sources(settings))

@@ -19,7 +19,7 @@ from bot.index.build import open_store
 from bot.index.store import IndexMismatchError, IndexStore, StoreUnavailableError
 from bot.models import Answer, Passage
 from bot.prompts import phrase, render
-from bot.registry import Source
+from bot.registry import Source, by_id
 from bot.retrieve.hybrid import Filters, Retriever
 from bot.retrieve.text import tokenize
 from bot.settings import Settings
@@ -44,7 +44,7 @@ class Bot:
 
     @cached_property
     def sources(self) -> dict[str, Source]:
-        return {s.id: s for s in self.registry}
+        return by_id(self.registry)
 
     @cached_property
     def store(self) -> IndexStore:

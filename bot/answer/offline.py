@@ -39,13 +39,6 @@ class ScoredQuote:
     typed: bool = True  # has a number where the question asks "how many", a year for "when"
 
 
-@dataclass
-class OfflineResult:
-    items: list[dict]
-    best: float
-    scored: list[ScoredQuote]
-
-
 # Weights of the sentence score, chosen on tests/eval/dev.jsonl (see docs/BENCHMARKS.md).
 W_COS, W_LEX, W_LEX_OWN, W_RANK = 0.85, 0.0, 0.05, 0.01
 ENTITY_PENALTY, TYPE_PENALTY = 0.50, 0.30

@@ -7,6 +7,7 @@ the index without that source's previous passages.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -57,8 +58,6 @@ def ingest(
     progress: Callable[[SourceReport], None] | None = None,
 ) -> IngestReport:
     """Bring the index in line with the snapshots of `sources`."""
-    import time
-
     started = time.perf_counter()
     store = open_store(settings)
     if not rebuild:
