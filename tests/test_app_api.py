@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from browser_setup import running_app
 from gradio_client import Client
 
 from bot.answer.citations import markers
@@ -17,7 +18,7 @@ from bot.debate.pack_data import load_debate
 from bot.models import Answer
 from bot.prompts import phrase
 from bot.settings import ROOT, Settings
-from bot.ui.launch import free_port, launch_kwargs, start_server, stop_server, wait_until_up
+from bot.ui.launch import launch_kwargs
 
 # gradio_client's queue POST uses httpx's 5 s default; a busy shared CI box can exceed it.
 TIMEOUT = {"timeout": 60}
@@ -28,13 +29,8 @@ pytestmark = [pytest.mark.server, pytest.mark.timeout(300)]
 @pytest.fixture(scope="module")
 def app_url(built_settings: Settings, artifacts: Path) -> Iterator[str]:
     """A real app process on a free local port."""
-    port = free_port()
-    proc = start_server(built_settings, port, log_file=artifacts / "test_app_api.server.log")
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/", timeout=180, proc=proc)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        stop_server(proc)
+    with running_app(built_settings, artifacts / "test_app_api.server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

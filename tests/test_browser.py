@@ -12,14 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_setup import ARGS, CHROMIUM
+from browser_setup import CHROMIUM, launch, running_app
 from gradio_client import Client
 
 from bot.debate.pack_data import load_debate
 from bot.feedback import FeedbackStore, feedback_path
 from bot.models import Answer
 from bot.settings import Settings
-from bot.ui.launch import free_port, start_server, stop_server, wait_until_up
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -45,13 +44,8 @@ FINAL_ANSWER = "#db-chat .db-answer:not(.db-streaming) .db-sources"
 def app_url(built_settings: Settings, artifacts: Path) -> Iterator[str]:
     if not CHROMIUM.exists():
         pytest.fail("no /usr/bin/chromium: run `make browser-deps` (apt-get install chromium)")
-    port = free_port()
-    proc = start_server(built_settings, port, log_file=artifacts / "test_browser.server.log")
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/", timeout=180, proc=proc)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        stop_server(proc)
+    with running_app(built_settings, artifacts / "test_browser.server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -76,13 +70,7 @@ def page(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
             r.abort()
 
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            args=ARGS,
-            headless=True,
-            **VIEWPORTS[request.param],
-        )
+        browser = launch(p, tmp_path / "profile", **VIEWPORTS[request.param])
         try:
             pg = browser.new_page()
             pg.route("**/*", route)

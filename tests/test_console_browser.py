@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from _console import console_settings, serve
-from browser_setup import ARGS, CHROMIUM
+from browser_setup import CHROMIUM, launch
 from gradio_client import Client
 
 from bot.settings import Settings
@@ -28,13 +28,7 @@ def browser(tmp_path: Path) -> Iterator:
     if not CHROMIUM.exists():
         pytest.fail("no /usr/bin/chromium: run `make browser-deps` (apt-get install chromium)")
     with playwright.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            args=ARGS,
-            headless=True,
-            viewport={"width": 1366, "height": 1000},
-        )
+        context = launch(p, tmp_path / "profile", viewport={"width": 1366, "height": 1000})
         try:
             yield context
         finally:

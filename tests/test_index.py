@@ -120,6 +120,15 @@ def settings_for(pack: Path, data: Path, **kw) -> Settings:
     return Settings(pack=pack, data_dir=data, **kw)
 
 
+def ingested_pack(tmp_path: Path):
+    """A fresh pack under tmp_path, ingested once; its settings, sources and open store."""
+    pack = make_pack(tmp_path / "pack")
+    settings = settings_for(pack, tmp_path / "data")
+    sources = load_registry(pack / "sources.yaml")
+    ingest(settings, sources)
+    return pack, settings, sources, open_store(settings)
+
+
 def statuses(report) -> dict[str, str]:
     return {r.source_id: r.status for r in report.sources}
 
@@ -149,11 +158,7 @@ def test_ingest_reports_each_source_and_keeps_going(pack_dir: Path, tmp_path: Pa
 
 
 def test_reingest_is_idempotent_and_replaces_changed_sources(tmp_path: Path) -> None:
-    pack = make_pack(tmp_path / "pack")
-    settings = settings_for(pack, tmp_path / "data")
-    sources = load_registry(pack / "sources.yaml")
-    ingest(settings, sources)
-    store = open_store(settings)
+    pack, settings, sources, store = ingested_pack(tmp_path)
     before = set(store.chunks._collection.get(include=[])["ids"])
 
     again = ingest(settings, sources)
@@ -177,11 +182,7 @@ def test_reingest_is_idempotent_and_replaces_changed_sources(tmp_path: Path) -> 
 
 
 def test_a_corrupt_snapshot_does_not_damage_the_existing_index(tmp_path: Path) -> None:
-    pack = make_pack(tmp_path / "pack")
-    settings = settings_for(pack, tmp_path / "data")
-    sources = load_registry(pack / "sources.yaml")
-    ingest(settings, sources)
-    store = open_store(settings)
+    pack, settings, sources, store = ingested_pack(tmp_path)
     page_chunks = store.chunk_ids("page")
     (pack / "snapshots" / "page.html").write_bytes(b"")  # truncated on disk
     meta = pack / "snapshots" / "page.meta.json"

@@ -149,14 +149,19 @@ class Clock:
         return self.now
 
 
-def test_feed_suggests_an_unheard_side_and_logs_what_was_used(
-    built_settings: Settings, tmp_path: Path, bot, moderator: Moderator
-):
+def make_feed(built_settings: Settings, tmp_path: Path, bot, moderator: Moderator):
+    """A prompt feed over a fresh agenda and queue, all on one controllable clock."""
     settings = console_settings(built_settings, tmp_path)
     clock = Clock()
     agenda = Agenda(settings, clock=clock)
     queue = AudienceQueue(settings, encode=bot.store.embedder.encode, clock=clock)
-    feed = PromptFeed(bot, agenda, queue, moderator, clock=clock)
+    return clock, agenda, queue, PromptFeed(bot, agenda, queue, moderator, clock=clock)
+
+
+def test_feed_suggests_an_unheard_side_and_logs_what_was_used(
+    built_settings: Settings, tmp_path: Path, bot, moderator: Moderator
+):
+    clock, agenda, queue, feed = make_feed(built_settings, tmp_path, bot, moderator)
     agenda.goto("q-a")
     queue.submit("Which research do markets underfund, like neurosymbolic AI?", "", "c1")
     state = feed.state()
@@ -183,11 +188,7 @@ def test_feed_suggests_an_unheard_side_and_logs_what_was_used(
 def test_feed_suggests_a_bridge_when_time_runs_out(
     built_settings: Settings, tmp_path: Path, bot, moderator: Moderator
 ):
-    settings = console_settings(built_settings, tmp_path)
-    clock = Clock()
-    agenda = Agenda(settings, clock=clock)
-    queue = AudienceQueue(settings, encode=bot.store.embedder.encode, clock=clock)
-    feed = PromptFeed(bot, agenda, queue, moderator, clock=clock)
+    clock, agenda, _, feed = make_feed(built_settings, tmp_path, bot, moderator)
     agenda.goto("q-b")
     clock.now += 11 * 60
     first = feed.suggest()[0]

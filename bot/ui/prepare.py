@@ -72,8 +72,9 @@ def _png(data: bytes) -> Image.Image:
 
 def _layout(ctx: PrepareContext) -> _Handles:
     gr.Markdown(text("tab_intro"))
-    question_ids = [q.id for q in load_debate(ctx.settings).open_questions]
-    headings = [q.heading for q in load_debate(ctx.settings).open_questions]
+    open_questions = load_debate(ctx.settings).open_questions
+    question_ids = [q.id for q in open_questions]
+    headings = [q.heading for q in open_questions]
     with gr.Tabs():
         with gr.Tab(text("tab_briefing")):
             with gr.Accordion(text("downloads"), open=False), gr.Row():
