@@ -47,6 +47,19 @@ class Document(BaseModel):
     is_pdf: bool = False
 
 
+SENTENCE_MARK = "#s"
+
+
+def sentence_id(chunk_id: str, index: int) -> str:
+    """The id of a chunk's index-th sentence, in the sentence collection and in quotes."""
+    return f"{chunk_id}{SENTENCE_MARK}{index}"
+
+
+def chunk_id_of(sentence_id: str) -> str:
+    """The chunk a sentence id belongs to (the inverse of `sentence_id`)."""
+    return sentence_id.rsplit(SENTENCE_MARK, 1)[0]
+
+
 class Chunk(BaseModel):
     """A retrievable passage, with everything needed to cite it."""
 

@@ -204,10 +204,15 @@ def test_another_model_is_refused_with_a_reindex_message(pack_dir: Path, tmp_pat
     assert answer.abstained and "--rebuild" in answer.answer
 
 
-def test_asking_before_any_ingest_says_how_to_index(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "empty")
-    answer = Bot(settings).ask("How is CERN funded?")
+def test_asking_before_any_ingest_says_how_to_index(pack_dir: Path, tmp_path: Path) -> None:
+    settings = settings_for(pack_dir, tmp_path / "empty")
+    bot = Bot(settings)
+    answer = bot.ask("How is CERN funded?")
     assert answer.abstained and "debatebot ingest" in answer.answer
+    # The same running bot answers once the index has been built.
+    ingest(settings, load_registry(pack_dir / "sources.yaml"))
+    answer = bot.ask("How is CERN funded?")
+    assert "debatebot ingest" not in answer.answer and answer.citations
 
 
 def _free_port() -> int:

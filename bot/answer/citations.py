@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.models import Chunk, Citation
+from bot.models import Chunk, Citation, sentence_id
 from bot.registry import Source
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -34,7 +34,7 @@ class Quote:
 
     @property
     def key(self) -> str:
-        return f"{self.chunk.id}#s{self.index}"
+        return sentence_id(self.chunk.id, self.index)
 
 
 class CitationList:

@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.answer.citations import CitationList, Quote
 from bot.index.store import IndexStore, sentence_ids
-from bot.models import Chunk, Passage
+from bot.models import Chunk, Passage, sentence_id
 from bot.retrieve.text import fold, overlap, tokenize
 from bot.settings import AnswerSettings
 
@@ -163,7 +163,7 @@ def compose(
     by_key = {s.quote.key: s for s in scored}
     top = chosen[0].quote
     if top.index + 1 < len(top.chunk.sentences):
-        nxt = by_key.get(f"{top.chunk.id}#s{top.index + 1}")
+        nxt = by_key.get(sentence_id(top.chunk.id, top.index + 1))
         if nxt and nxt not in chosen and nxt.score >= best - NEXT_MARGIN:
             chosen.append(nxt)
 

@@ -51,10 +51,13 @@ class Retriever:
     _by_source: dict[str, list[Chunk]] = field(default_factory=dict)
 
     def refresh(self) -> None:
-        """Reload the chunk table and BM25 when the index was rebuilt since the last look."""
+        """Reload the chunk table and BM25 when the index was rebuilt since the last look.
+
+        An empty table is always re-read (cheaply), so an index built after start-up is seen.
+        """
         built_at = self.store.info.get("built_at")
         with self._lock:
-            if self._lexical is not None and built_at == self._built_at:
+            if self._lexical is not None and built_at == self._built_at and self._chunks:
                 return
             chunks = self.store.all_chunks()
             self._chunks = {c.id: c for c in chunks}
