@@ -10,10 +10,12 @@ import threading
 import time
 from functools import cached_property
 
+import numpy as np
+
 from bot import pack
 from bot.answer.citations import CitationList, Quote, renumber
 from bot.answer.intent import read_intent
-from bot.answer.offline import compose, score_sentences
+from bot.answer.offline import ScoredQuote, compose, score_sentences
 from bot.answer.question import clean_question
 from bot.index.build import open_store
 from bot.index.store import IndexMismatchError, IndexStore, StoreUnavailableError
@@ -183,13 +185,22 @@ class Bot:
         )
         return " ".join(q for q, _ in history[-2:]) if follow else ""
 
+    def score_sentences(
+        self, question: str, passages: list[Passage], qvec: np.ndarray, qtokens: list[str]
+    ) -> list[ScoredQuote]:
+        """The passages' sentences scored against the question, best first (offline engine)."""
+        titles = {sid: src.title for sid, src in self.sources.items()}
+        return score_sentences(
+            passages, qvec, qtokens, self.store, question, self.retriever.idf, titles
+        )
+
     def answer_offline(self, question: str, history: list[Turn], filters: Filters | None) -> Answer:
         cfg = self.settings.answer
         context = self.context_for(question, history)
         qvec = self.retriever.query_vector(question, context)
         passages = self.retriever.search(question, k=8, filters=filters, context=context, qvec=qvec)
         qtokens = tokenize(question) or tokenize(context)
-        scored = score_sentences(passages, qvec, qtokens, self.store, question, self.retriever.idf)
+        scored = self.score_sentences(question, passages, qvec, qtokens)
         best = scored[0].score if scored else 0.0
         if best < cfg.abstain_below:
             return self.abstain(question, passages, engine="offline")

@@ -58,8 +58,14 @@ class FetchSettings(_Group):
 class RetrievalSettings(_Group):
     k: int = Field(6, description="Passages returned by default.")
     candidates: int = Field(30, description="Candidates taken from each retriever before fusion.")
-    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
-    mmr_lambda: float = Field(0.75, description="Relevance vs. diversity in MMR (1 = relevance).")
+    w_sentence: float = Field(
+        1.0, description="Fusion weight of the best sentence's cosine similarity."
+    )
+    w_lexical: float = Field(0.25, description="Fusion weight of BM25 (divided by the best BM25).")
+    w_chunk: float = Field(
+        0.0, description="Fusion weight of the whole chunk's cosine (0 skips that query)."
+    )
+    mmr_lambda: float = Field(0.95, description="Relevance vs. diversity in MMR (1 = relevance).")
     max_per_source: int = Field(4, description="Cap on passages from one source in a result.")
 
 
@@ -67,7 +73,7 @@ class AnswerSettings(_Group):
     engine: Literal["offline", "llm"] = Field("offline", description="Which answer engine runs.")
     max_sentences: int = Field(4, description="Sentences in an offline answer.")
     abstain_below: float = Field(
-        0.32, description="Abstain when the best evidence scores below this (calibrated)."
+        0.36, description="Abstain when the best evidence scores below this (calibrated)."
     )
     sentence_floor: float = Field(0.30, description="Weakest sentence still shown in an answer.")
     max_question_chars: int = Field(2000, description="Longer questions are truncated.")

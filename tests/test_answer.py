@@ -14,9 +14,7 @@ def test_funding_answer_quotes_the_budget_sentence(bot) -> None:
     answer = bot.ask("How is CERN funded?")
     assert not answer.abstained and answer.engine == "offline"
     assert any("1.4 billion CHF" in c.quote for c in answer.citations)
-    assert markers(answer.answer) and set(markers(answer.answer)) == {
-        c.n for c in answer.citations
-    }
+    assert markers(answer.answer) and set(markers(answer.answer)) == {c.n for c in answer.citations}
     assert citation_problems(answer, bot) == []
     for c in answer.citations:
         assert c.url.startswith("https://simoninstitute.ch/blog/post/")

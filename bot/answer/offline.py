@@ -36,12 +36,13 @@ class ScoredQuote:
     lex: float
     rank: int  # the passage's rank in retrieval
     entities: float = 1.0  # share of the question's names found around the sentence
-    typed: bool = True  # has a number where the question asks "how many", a year for "when"
+    # A number for "how many", money for "what does it cost", a year for "when".
+    typed: bool = True
 
 
 # Weights of the sentence score, chosen on tests/eval/dev.jsonl (see docs/BENCHMARKS.md).
-W_COS, W_LEX, W_LEX_OWN, W_RANK = 0.85, 0.0, 0.05, 0.01
-ENTITY_PENALTY, TYPE_PENALTY = 0.50, 0.30
+W_COS, W_LEX, W_LEX_OWN, W_RANK = 0.85, 0.0, 0.10, 0.01
+ENTITY_PENALTY, TYPE_PENALTY = 1.00, 0.50
 NEXT_MARGIN, KEEP_MARGIN = 0.30, 0.16
 
 _NAME = re.compile(r"(?<![\w'’])([A-Z][\w’'-]*[A-Za-z0-9]|[0-9]{4})")
@@ -53,25 +54,86 @@ _NUMBER = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
+# "How much does it cost", "what is the budget": only an amount of money answers these.
+_MONEY_Q = re.compile(
+    r"\b(cost|costs|price|prices|budget|budgets|fee|fees|spend|spends|spending|salary|"
+    r"salaries|pay|pays|paid|money|worth)\b",
+    re.I,
+)
+_MONEY = re.compile(
+    r"[$€£]|\b(chf|usd|eur|gbp|dollars?|euros?|francs?|pounds?|free of charge|for free)\b", re.I
+)
+
+
+# A question that says "American" finds a passage that says "US", and the other way round.
+_ALIASES = [
+    ("US", "U.S.", "United States", "American", "America", "Americans"),
+    ("UK", "U.K.", "United Kingdom", "British", "Britain"),
+    ("EU", "Europe", "European", "Europeans"),
+    ("China", "Chinese"),
+    ("India", "Indian"),
+    ("Switzerland", "Swiss"),
+    ("France", "French"),
+    ("Germany", "German", "Germans"),
+]
+_ALIAS_OF = {form.lower(): group for group in _ALIASES for form in group}
+_SENTENCE_START = re.compile(r"(^|[.!?:]\s+)$")
+
+
+def _acronym(word: str) -> bool:
+    return len(word) > 1 and (word.isupper() or "." in word)
 
 
 def question_names(question: str) -> list[str]:
-    """Capitalised words and years of a question (its first word only if it is an acronym)."""
+    """Capitalised words and years of a question; a word opening a sentence only if an acronym."""
     names = []
     for m in _NAME.finditer(question):
-        word = m.group(1)
-        first = question[: m.start()].strip() == ""
-        if first and not (word.isupper() and len(word) > 1):
+        word = m.group(1).replace("’", "'").removesuffix("'s")
+        opens = bool(_SENTENCE_START.search(question[: m.start()]))
+        if opens and not _acronym(word):
             continue
-        names.append(fold(word).replace("’", "'").removesuffix("'s"))
+        names.append(word)
     return names
 
 
-def _coverage(names: list[str], context: str) -> float:
+def _mentions(name: str, context: str, folded: str) -> bool:
+    """Whether the context names it, by any alias; acronyms match in capitals only ("US", not
+    "us")."""
+    for form in _ALIAS_OF.get(name.lower(), (name,)):
+        hay, needle = (context, form) if _acronym(form) else (folded, fold(form))
+        if re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", hay):
+            return True
+        if _acronym(form) and form.isalpha() and re.search(_spelled_out(form), context):
+            return True
+    return False
+
+
+def _spelled_out(acronym: str) -> str:
+    """A pattern for the capitalised words an acronym stands for: "LHC", "Large Hadron Collider"."""
+    words = [rf"{re.escape(ch)}[\w’'-]*" for ch in acronym]
+    return r"\b" + r"\s+(?:(?:of|for|and|the|on)\s+)?".join(words) + r"\b"
+
+
+def _coverage(names: list[str], context: str, idf: dict[str, float] | None) -> float:
+    """Share of the question's names found in the context, each weighted by its rarity.
+
+    "CERN" and "AI" are in nearly every passage of this reading list, so a passage lacking
+    them loses little; a name found nowhere in the corpus weighs the most.
+    """
     if not names:
         return 1.0
-    hay = fold(context).replace("’", "'")
-    return sum(1 for n in names if n in hay) / len(names)
+    context = context.replace("’", "'")
+    folded = fold(context)
+    rarest = max(idf.values(), default=1.0) if idf else 1.0
+
+    def weight(name: str) -> float:
+        if idf is None:
+            return 1.0
+        return max((idf.get(t, rarest) for t in tokenize(name)), default=rarest)
+
+    total = sum(weight(n) for n in names)
+    found = sum(weight(n) for n in names if _mentions(n, context, folded))
+    return found / total if total else 1.0
 
 
 def score_sentences(
@@ -81,18 +143,26 @@ def score_sentences(
     store: IndexStore,
     question: str = "",
     idf: dict[str, float] | None = None,
+    titles: dict[str, str] | None = None,
 ) -> list[ScoredQuote]:
-    """Every sentence of the passages, scored against the question."""
+    """Every sentence of the passages, scored against the question.
+
+    A passage is about what its document's title, its headings and its own text name, so a
+    question's names are looked for in all three (`titles`: source id -> title).
+    """
     vectors = store.sentence_vectors([p.chunk.id for p in passages])
     names = question_names(question)
     wants_number = bool(_COUNT_Q.search(question))
+    wants_money = wants_number and bool(_MONEY_Q.search(question))
     wants_year = bool(_WHEN_Q.search(question))
     out: list[ScoredQuote] = []
     for rank, p in enumerate(passages):
         if p.chunk.block_kind == "heading":
             continue  # headings are cited by the structure answers, not quoted as claims
         heading_tokens = tokenize(" ".join(p.chunk.heading_path[-1:]))
-        entities = _coverage(names, " ".join(p.chunk.heading_path) + " " + p.chunk.text)
+        title = (titles or {}).get(p.chunk.source_id, "")
+        context = " ".join([title, *p.chunk.heading_path, p.chunk.text])
+        entities = _coverage(names, context, idf)
         for i, sid in enumerate(sentence_ids(p.chunk)):
             vec = vectors.get(sid)
             if vec is None:
@@ -102,8 +172,10 @@ def score_sentences(
             stoks = tokenize(q.text)
             lex = overlap(qtokens, stoks + heading_tokens, idf)
             lex_own = overlap(qtokens, stoks, idf)
-            typed = not (wants_number and not _NUMBER.search(q.text)) and not (
-                wants_year and not _YEAR.search(q.text)
+            typed = not (
+                (wants_number and not _NUMBER.search(q.text))
+                or (wants_money and not _MONEY.search(q.text))
+                or (wants_year and not _YEAR.search(q.text))
             )
             score = W_COS * cos + W_LEX * lex + W_LEX_OWN * lex_own - W_RANK * rank
             score -= ENTITY_PENALTY * (1.0 - entities) + (0.0 if typed else TYPE_PENALTY)

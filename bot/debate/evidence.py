@@ -13,9 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-
-from bot.answer.offline import ScoredQuote, score_sentences
+from bot.answer.offline import ScoredQuote
 from bot.retrieve.hybrid import Filters
 from bot.retrieve.text import fold, overlap, tokenize
 
@@ -102,12 +100,12 @@ def scored_sentences(
     bot: Bot, query: str, k: int = 8, filters: Filters | None = None, context: str = ""
 ) -> list[ScoredQuote]:
     """The sentences of the passages Bot.search finds, scored as the offline engine scores them."""
-    passages = bot.search(query, k=k, filters=filters, context=context)
+    bot.ready()
+    qvec = bot.retriever.query_vector(query, context)
+    passages = bot.retriever.search(query, k=k, filters=filters, context=context, qvec=qvec)
     if not passages:
         return []
-    qvec = np.asarray(bot.store.embedder.embed_query(query), dtype=np.float32)
-    tokens = tokenize(query)
-    return score_sentences(passages, qvec, tokens, bot.store, question=query)
+    return bot.score_sentences(query, passages, qvec, tokenize(query))
 
 
 def weigh(bot: Bot, claim: str, limit: int = 4) -> list[Evidence]:
