@@ -17,6 +17,7 @@ from bot.answer.citations import CitationList, Quote, renumber
 from bot.answer.intent import read_intent
 from bot.answer.offline import ScoredQuote, compose, score_sentences
 from bot.answer.question import clean_question
+from bot.answer.verify import locate
 from bot.index.build import open_store
 from bot.index.store import IndexMismatchError, IndexStore, StoreUnavailableError
 from bot.models import Answer, Passage
@@ -131,6 +132,10 @@ class Bot:
         self.ready()
         intent = read_intent(question)
         notices = [phrase("instruction_ignored")] if intent.had_instruction else []
+        if intent.kind == "locate":
+            answer = self._answer_locate(question, intent.claim, filters)
+            answer.notices = notices
+            return answer
         if intent.kind != "fact":
             passages = self.retriever.search(intent.core, k=3, filters=filters)
             lead = phrase("no_verdict" if intent.kind == "verdict" else "no_invention")
@@ -141,6 +146,24 @@ class Bot:
         answer.question = question
         answer.notices = notices + answer.notices
         return answer
+
+    def _answer_locate(self, question: str, claim: str, filters: Filters | None) -> Answer:
+        """Quote the sentence that states the claim, or say that none does."""
+        passages = self.retriever.search(claim, k=6, filters=filters)
+        _, quote = locate(claim, passages, self.store, self.settings.answer.locate_threshold)
+        if quote is None:
+            return self.abstain(question, passages, engine="offline", lead=phrase("not_said"))
+        cites = CitationList(self.sources)
+        text = render(
+            "answer/located.md.j2", lead=phrase("said_here"), quote=quote.text, n=cites.cite(quote)
+        )
+        return Answer(
+            question=question,
+            answer=text.strip(),
+            abstained=False,
+            engine="offline",
+            citations=cites.items,
+        )
 
     def _answer_fact(self, question: str, history: list[Turn], filters: Filters | None) -> Answer:
         from bot.answer.structure import answer_structure

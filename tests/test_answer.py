@@ -118,3 +118,31 @@ def test_every_prompt_template_loads_with_its_declared_variables() -> None:
     assert names
     for name in names:
         assert template(name).variables is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "expect"),
+    [
+        ("Where does the post say that CERN is not a UN organization?", "not a UN organization"),
+        ("Does the post say Gary Marcus first proposed a CERN for AI?", "Gary Marcus"),
+    ],
+)
+def test_where_does_the_post_say_quotes_the_stating_sentence(bot, question, expect) -> None:
+    answer = bot.ask(question)
+    assert not answer.abstained and answer.answer.startswith(phrase("said_here"))
+    assert len(answer.citations) == 1 and expect in answer.citations[0].quote
+    assert citation_problems(answer, bot) == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quote me the sentence where the post says the US should lead a CERN for AI.",
+        "Does the post say CERN has 50 member states?",  # the post says 25
+        "Where does the reading list claim that CERN's budget is 10 billion euros?",
+    ],
+)
+def test_where_does_the_post_say_a_thing_it_does_not_say(bot, question) -> None:
+    answer = bot.ask(question)
+    assert answer.abstained and answer.answer.startswith(phrase("not_said"))
+    assert answer.citations == [] and answer.related

@@ -29,7 +29,20 @@ _VERDICT = re.compile(
     re.IGNORECASE,
 )
 
-Kind = Literal["fact", "verdict", "invention"]
+# "Where does the post say that X?", "Quote me the sentence where the post says X": the bot
+# quotes X's sentence only if a passage states X, and otherwise says the reading list does not.
+_SAYS = r"(?:say|says|said|state|states|claim|claims|argue|argues|write|writes|suggest|suggests)"
+_WHO = r"(?:the\s+)?(?:post|reading list|blog(?: post)?|author|article|text|sources?|it|they)"
+_LOCATE = re.compile(
+    rf"^(?:(?:please\s+)?(?:quote|show|find|point|give)\b[^?]*?\bwhere\s+{_WHO}\s+{_SAYS}"
+    rf"|(?:where|in which (?:passage|sentence|section|paragraph))\s+(?:does|do|did)\s+{_WHO}"
+    rf"\s+(?:say|state|claim|argue|write|suggest)"
+    rf"|(?:does|do|did)\s+{_WHO}\s+(?:really\s+|actually\s+)?(?:say|state|claim))"
+    r"\s+(?:that\s+)?(?P<claim>.+?)\s*[?.!]*$",
+    re.IGNORECASE,
+)
+
+Kind = Literal["fact", "verdict", "invention", "locate"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,7 @@ class Intent:
     kind: Kind
     core: str  # the question with any instruction to the bot removed
     had_instruction: bool
+    claim: str = ""  # for "locate": the statement the asker wants found
 
 
 def read_intent(question: str) -> Intent:
@@ -48,6 +62,9 @@ def read_intent(question: str) -> Intent:
             break
         core, stripped = core[m.end() :], True
     core = core.strip() or question
+    located = _LOCATE.match(core)
+    if located:
+        return Intent("locate", core, stripped, located.group("claim"))
     if _INVENT.search(core):
         return Intent("invention", core, stripped)
     if _VERDICT.search(core):

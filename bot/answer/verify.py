@@ -244,6 +244,35 @@ def _negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
+def _missing_numbers(claim_tokens: list[str], cited_tokens: set[str]) -> set[str]:
+    """Numbers the claim states that the cited passages do not: "50 member states" vs 25."""
+    return {t for t in claim_tokens if t.isdigit()} - cited_tokens
+
+
+def locate(
+    claim: str, passages: list[Passage], store: IndexStore, threshold: float
+) -> tuple[float, Quote | None]:
+    """The sentence that states `claim`, with its support score, or None when none does.
+
+    Stricter than the labels of an LLM answer: the asker asked for the very sentence, so a
+    passage on the same topic that states something else (another number, a negation) is not it.
+    """
+    if not passages:
+        return 0.0, None
+    tokens = tokenize(claim)
+    vec = store.embedder.encode([claim])[0]
+    best: tuple[float, Quote | None] = (0.0, None)
+    for ev in Evidence.build(passages, store):
+        score, idx = ev.support(vec, tokens)
+        if idx is None or score <= best[0]:
+            continue
+        quote = Quote(ev.passage.chunk, idx)
+        if _missing_numbers(tokens, ev.tokens[idx]) or _negated(claim) != _negated(quote.text):
+            continue
+        best = (score, quote)
+    return best if best[0] >= threshold else (best[0], None)
+
+
 def _judge(claim: Claim, vec: np.ndarray, evidence: list[Evidence], cfg: AnswerSettings) -> None:
     """Set the claim's status, score and quotes from the passages it cites."""
     tokens = tokenize(claim.text)
@@ -253,7 +282,7 @@ def _judge(claim: Claim, vec: np.ndarray, evidence: list[Evidence], cfg: AnswerS
         scored.append((score, m, idx))
     claim.score = max(s for s, _, _ in scored)
     cited_tokens = set().union(*(evidence[m - 1].all_tokens for m in claim.markers))
-    missing_numbers = {t for t in tokens if t.isdigit()} - cited_tokens
+    missing_numbers = _missing_numbers(tokens, cited_tokens)
     if missing_numbers:
         claim.status, claim.reason = "unsupported", f"numbers not in the passage: {missing_numbers}"
         return
