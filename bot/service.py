@@ -71,10 +71,9 @@ class Bot:
             raise IndexNotReadyError(phrase("index_missing"))
 
     def warm(self) -> None:
-        """Load the model and the BM25 index now, so the first question is not the slow one."""
+        """Load the model, BM25 and the vector indexes now, so the first question is not slow."""
         self.ready()
-        self.retriever.refresh()
-        self.store.embedder.embed_query("warm up")
+        self.retriever.search("warm up")  # loads BM25, the model and Chroma's vector indexes
 
     # --- search --------------------------------------------------------------------
     def search(
