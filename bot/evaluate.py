@@ -29,7 +29,7 @@ DEFAULT_SET = ROOT / "tests" / "eval" / "dev.jsonl"
 FLOORS: dict[str, float] = {
     "recall@5": 0.95,
     "mrr": 0.78,
-    "evidence_hit": 0.82,
+    "evidence_hit": 0.89,
     "citation_validity": 1.0,
     "abstention_precision": 0.85,
     "abstention_recall": 0.84,

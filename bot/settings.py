@@ -73,7 +73,7 @@ class AnswerSettings(_Group):
     engine: Literal["offline", "llm"] = Field("offline", description="Which answer engine runs.")
     max_sentences: int = Field(4, description="Sentences in an offline answer.")
     abstain_below: float = Field(
-        0.36, description="Abstain when the best evidence scores below this (calibrated)."
+        0.38, description="Abstain when the best evidence scores below this (calibrated)."
     )
     sentence_floor: float = Field(0.30, description="Weakest sentence still shown in an answer.")
     locate_threshold: float = Field(

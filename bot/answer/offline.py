@@ -41,9 +41,10 @@ class ScoredQuote:
 
 
 # Weights of the sentence score, chosen on tests/eval/dev.jsonl (see docs/BENCHMARKS.md).
-W_COS, W_LEX, W_LEX_OWN, W_RANK = 0.85, 0.0, 0.10, 0.01
+W_COS, W_LEX, W_LEX_OWN, W_RANK = 0.85, 0.0, 0.50, 0.01
 ENTITY_PENALTY, TYPE_PENALTY = 1.00, 0.50
 NEXT_MARGIN, KEEP_MARGIN = 0.30, 0.16
+LEX_FULL_AT = 4
 
 _NAME = re.compile(r"(?<![\w'’])([A-Z][\w’'-]*[A-Za-z0-9]|[0-9]{4})")
 _COUNT_Q = re.compile(r"\bhow (many|much|big|large)\b|\bwhat (number|share|percentage)\b", re.I)
@@ -155,6 +156,9 @@ def score_sentences(
     wants_number = bool(_COUNT_Q.search(question))
     wants_money = wants_number and bool(_MONEY_Q.search(question))
     wants_year = bool(_WHEN_Q.search(question))
+    # Word overlap with a two-word question is all or nothing, so it counts in full only once
+    # the question has LEX_FULL_AT distinct words.
+    w_lex_own = W_LEX_OWN * min(1.0, max(0, len(set(qtokens)) - 1) / LEX_FULL_AT)
     out: list[ScoredQuote] = []
     for rank, p in enumerate(passages):
         if p.chunk.block_kind == "heading":
@@ -177,7 +181,7 @@ def score_sentences(
                 or (wants_money and not _MONEY.search(q.text))
                 or (wants_year and not _YEAR.search(q.text))
             )
-            score = W_COS * cos + W_LEX * lex + W_LEX_OWN * lex_own - W_RANK * rank
+            score = W_COS * cos + W_LEX * lex + w_lex_own * lex_own - W_RANK * rank
             score -= ENTITY_PENALTY * (1.0 - entities) + (0.0 if typed else TYPE_PENALTY)
             out.append(ScoredQuote(q, score, cos, lex, rank, entities, typed))
     out.sort(key=lambda s: -s.score)
