@@ -156,8 +156,8 @@ def score_sentences(
     wants_number = bool(_COUNT_Q.search(question))
     wants_money = wants_number and bool(_MONEY_Q.search(question))
     wants_year = bool(_WHEN_Q.search(question))
-    # Word overlap with a two-word question is all or nothing, so it counts in full only once
-    # the question has LEX_FULL_AT distinct words.
+    # Word overlap with a two-word question is all or nothing, so it gains 1/LEX_FULL_AT of its
+    # weight per distinct question word beyond the first (in full from five words).
     w_lex_own = W_LEX_OWN * min(1.0, max(0, len(set(qtokens)) - 1) / LEX_FULL_AT)
     out: list[ScoredQuote] = []
     for rank, p in enumerate(passages):
