@@ -25,7 +25,7 @@ from bot.prompts import phrase, render
 from bot.registry import Source, by_id
 from bot.retrieve.hybrid import Filters, Retriever
 from bot.retrieve.text import tokenize
-from bot.settings import Settings
+from bot.settings import Settings, one_per_settings
 
 Turn = tuple[str, str]  # (user question, bot answer)
 
@@ -171,9 +171,9 @@ class Bot:
         if structured is not None:
             return structured
         if self.settings.answer.engine == "llm" and self.settings.llm.provider != "none":
-            from bot.answer.llm import answer_with_llm
+            from bot.answer.llm import run_llm
 
-            return answer_with_llm(self, question, history, filters)
+            return run_llm(self, question, history, filters).answer
         return self.answer_offline(question, history, filters)
 
     def context_for(self, question: str, history: list[Turn]) -> str:
@@ -257,14 +257,4 @@ class Bot:
         )
 
 
-_BOTS: dict[str, Bot] = {}
-_BOTS_LOCK = threading.Lock()
-
-
-def get_bot(settings: Settings) -> Bot:
-    """One Bot per distinct settings in a process (the model and indexes are loaded once)."""
-    key = settings.model_dump_json()
-    with _BOTS_LOCK:
-        if key not in _BOTS:
-            _BOTS[key] = Bot(settings)
-        return _BOTS[key]
+get_bot = one_per_settings(Bot)  # one Bot per distinct settings: models and indexes load once

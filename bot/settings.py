@@ -7,9 +7,11 @@ the conventional CHROMA_HOST / CHROMA_PORT.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections.abc import Callable
+from functools import lru_cache, wraps
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
@@ -240,3 +242,26 @@ class _ConventionalEnv(PydanticBaseSettingsSource):
 def get_settings() -> Settings:
     """The process-wide settings; tests clear the cache after changing the environment."""
     return Settings()
+
+
+_S = TypeVar("_S", bound=BaseModel)
+_T = TypeVar("_T")
+
+
+def one_per_settings(build: Callable[[_S], _T]) -> Callable[[_S], _T]:
+    """Wrap `build` so a process makes one object per distinct settings (models load once).
+
+    Settings objects are not hashable, so they are keyed by their JSON.
+    """
+    made: dict[str, _T] = {}
+    lock = threading.Lock()
+
+    @wraps(build)
+    def get(settings: _S) -> _T:
+        key = settings.model_dump_json()
+        with lock:
+            if key not in made:
+                made[key] = build(settings)
+            return made[key]
+
+    return get

@@ -19,7 +19,6 @@ from langchain_core.language_models.fake_chat_models import (
 
 from bot.answer.citations import markers
 from bot.answer.llm import (
-    answer_with_llm,
     build_messages,
     neutralise,
     retrieve_passages,
@@ -196,7 +195,7 @@ def test_tokens_stream_to_on_token_in_order(bot) -> None:
     ps = numbered(bot)
     reply = f"Member state contributions are roughly proportional to GDP [{n_of(ps, BUDGET)}]."
     tokens: list[str] = []
-    answer = answer_with_llm(bot, QUESTION, [], None, model=fake(reply), on_token=tokens.append)
+    answer = run_llm(bot, QUESTION, [], None, model=fake(reply), on_token=tokens.append).answer
     assert len(tokens) > 5 and "".join(tokens) == reply
     assert tokens[0] == "Member" and tokens[-1].endswith("].")
     assert answer.engine.startswith("llm:")
@@ -205,7 +204,7 @@ def test_tokens_stream_to_on_token_in_order(bot) -> None:
 def test_a_model_failing_mid_stream_gives_the_offline_answer(bot) -> None:
     model = FakeListChatModel(responses=["CERN is funded [1]."], error_on_chunk_number=4)
     seen: list[str] = []
-    answer = answer_with_llm(bot, QUESTION, [], None, model=model, on_token=seen.append)
+    answer = run_llm(bot, QUESTION, [], None, model=model, on_token=seen.append).answer
     assert seen == list("CERN")
     assert answer.engine == "offline"
     assert answer.notices[-1].startswith(phrase("llm_unavailable", detail="X").split("(")[0])
@@ -219,7 +218,7 @@ def test_an_unreachable_openai_server_gives_the_offline_answer(bot) -> None:
         timeout_s=3,
         max_retries=0,
     )
-    answer = answer_with_llm(bot, QUESTION, [], None, model=make_chat_model(settings))
+    answer = run_llm(bot, QUESTION, [], None, model=make_chat_model(settings)).answer
     assert answer.engine == "offline" and answer.citations
     assert len(answer.notices) == 1
     assert answer.notices[0].startswith("The language model could not be reached (")

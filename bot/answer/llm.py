@@ -153,18 +153,6 @@ def _detail(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def answer_with_llm(
-    bot: Bot,
-    question: str,
-    history: list[Turn],
-    filters: Filters | None,
-    model: BaseChatModel | None = None,
-    on_token: Callable[[str], None] | None = None,
-) -> Answer:
-    """Answer with the configured chat model, keeping only sentences the passages support."""
-    return run_llm(bot, question, history, filters, model, on_token).answer
-
-
 def run_llm(
     bot: Bot,
     question: str,
@@ -173,7 +161,10 @@ def run_llm(
     model: BaseChatModel | None = None,
     on_token: Callable[[str], None] | None = None,
 ) -> LLMResult:
-    """answer_with_llm, returning the raw reply and the verification report as well."""
+    """Answer with the configured chat model, keeping only sentences the passages support.
+
+    Returns the raw reply and the verification report with the answer (`.answer`).
+    """
     from bot.llm import chat_model_for
 
     settings = bot.settings

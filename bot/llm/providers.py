@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.settings import LLMSettings
+from bot.settings import LLMSettings, one_per_settings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -104,14 +103,5 @@ def make_chat_model(settings: LLMSettings) -> BaseChatModel:
     return factory(settings)
 
 
-_CACHE: dict[str, BaseChatModel] = {}
-_CACHE_LOCK = threading.Lock()
-
-
-def chat_model_for(settings: LLMSettings) -> BaseChatModel:
-    """The process-wide model for these settings: a GGUF file is loaded once, not per question."""
-    key = settings.model_dump_json()
-    with _CACHE_LOCK:
-        if key not in _CACHE:
-            _CACHE[key] = make_chat_model(settings)
-        return _CACHE[key]
+# The process-wide model for these settings: a GGUF file is loaded once, not per question.
+chat_model_for = one_per_settings(make_chat_model)
