@@ -50,6 +50,11 @@ class Bot:
         return by_id(self.registry)
 
     @cached_property
+    def titles(self) -> dict[str, str]:
+        """Source id -> title: a passage is about what its document's title names."""
+        return {sid: src.title for sid, src in self.sources.items()}
+
+    @cached_property
     def store(self) -> IndexStore:
         store = open_store(self.settings)
         store.check_compatible()
@@ -148,8 +153,9 @@ class Bot:
 
     def _answer_locate(self, question: str, claim: str, filters: Filters | None) -> Answer:
         """Quote the sentence that states the claim, or say that none does."""
-        passages = self.retriever.search(claim, k=6, filters=filters)
-        _, quote = locate(claim, passages, self.store, self.settings.answer.locate_threshold)
+        cvec = self.retriever.query_vector(claim)
+        passages = self.retriever.search(claim, k=6, filters=filters, qvec=cvec)
+        _, quote = locate(claim, cvec, passages, self.store, self.settings.answer.locate_threshold)
         if quote is None:
             return self.abstain(question, passages, engine="offline", lead=phrase("not_said"))
         cites = CitationList(self.sources)
@@ -211,9 +217,8 @@ class Bot:
         self, question: str, passages: list[Passage], qvec: np.ndarray, qtokens: list[str]
     ) -> list[ScoredQuote]:
         """The passages' sentences scored against the question, best first (offline engine)."""
-        titles = {sid: src.title for sid, src in self.sources.items()}
         return score_sentences(
-            passages, qvec, qtokens, self.store, question, self.retriever.idf, titles
+            passages, qvec, qtokens, self.store, question, self.retriever.idf, self.titles
         )
 
     def answer_offline(self, question: str, history: list[Turn], filters: Filters | None) -> Answer:

@@ -250,9 +250,10 @@ def _missing_numbers(claim_tokens: list[str], cited_tokens: set[str]) -> set[str
 
 
 def locate(
-    claim: str, passages: list[Passage], store: IndexStore, threshold: float
+    claim: str, vec: np.ndarray, passages: list[Passage], store: IndexStore, threshold: float
 ) -> tuple[float, Quote | None]:
-    """The sentence that states `claim`, with its support score, or None when none does.
+    """The sentence that states `claim` (`vec` its unit vector), with its support score, or
+    None when none does.
 
     Stricter than the labels of an LLM answer: the asker asked for the very sentence, so a
     passage on the same topic that states something else (another number, a negation) is not it.
@@ -260,7 +261,6 @@ def locate(
     if not passages:
         return 0.0, None
     tokens = tokenize(claim)
-    vec = store.embedder.encode([claim])[0]
     best: tuple[float, Quote | None] = (0.0, None)
     for ev in Evidence.build(passages, store):
         score, idx = ev.support(vec, tokens)
