@@ -221,10 +221,18 @@ class Bot:
             passages, qvec, qtokens, self.store, question, self.retriever.idf, self.titles
         )
 
-    def answer_offline(self, question: str, history: list[Turn], filters: Filters | None) -> Answer:
+    def answer_offline(
+        self,
+        question: str,
+        history: list[Turn],
+        filters: Filters | None,
+        qvec: np.ndarray | None = None,
+    ) -> Answer:
+        """The offline engine's answer; `qvec` spares re-embedding a question already embedded."""
         cfg = self.settings.answer
         context = self.context_for(question, history)
-        qvec = self.retriever.query_vector(question, context)
+        if qvec is None:
+            qvec = self.retriever.query_vector(question, context)
         passages = self.retriever.search(question, k=8, filters=filters, context=context, qvec=qvec)
         qtokens = tokenize(question) or tokenize(context)
         scored = self.score_sentences(question, passages, qvec, qtokens)

@@ -24,6 +24,7 @@ from bot.retrieve.hybrid import Filters
 from bot.settings import LLMSettings, Settings
 
 if TYPE_CHECKING:
+    import numpy as np
     from langchain_core.language_models import BaseChatModel
 
     from bot.service import Bot, Turn
@@ -51,9 +52,7 @@ class LLMResult:
     """The answer plus what the tests and the evaluation want to inspect."""
 
     answer: Answer
-    raw: str = ""
     report: VerifyReport | None = None
-    passages: list[Passage] | None = None
 
 
 def neutralise(text: str, footnotes: bool = False) -> str:
@@ -114,14 +113,17 @@ def _title(p: Passage, sources: dict[str, Source]) -> str:
 
 
 def retrieve_passages(
-    bot: Bot, question: str, history: list[Turn], filters: Filters | None
+    bot: Bot,
+    question: str,
+    history: list[Turn],
+    filters: Filters | None,
+    qvec: np.ndarray | None = None,
 ) -> list[Passage]:
-    """The k best passages for the question in its conversation, headings left out."""
-    k = bot.settings.retrieval.k
+    """The k best passages for the question in its conversation (search leaves headings out)."""
     context = bot.context_for(question, history)
-    found = bot.retriever.search(question, k=k + 4, filters=filters, context=context)
-    prose = [p for p in found if p.chunk.block_kind != "heading"]
-    return (prose or found)[:k]
+    return bot.retriever.search(
+        question, k=bot.settings.retrieval.k, filters=filters, context=context, qvec=qvec
+    )
 
 
 def stream_text(
@@ -163,15 +165,17 @@ def run_llm(
 ) -> LLMResult:
     """Answer with the configured chat model, keeping only sentences the passages support.
 
-    Returns the raw reply and the verification report with the answer (`.answer`).
+    Returns the verification report with the answer (`.answer`).
     """
     from bot.llm import chat_model_for
 
     settings = bot.settings
-    passages = retrieve_passages(bot, question, history, filters)
+    # Embedded once: the offline engine reuses the vector when it has to answer instead.
+    qvec = bot.retriever.query_vector(question, bot.context_for(question, history))
+    passages = retrieve_passages(bot, question, history, filters, qvec)
     engine = engine_name(settings.llm, model)
     if not passages:
-        return LLMResult(bot.abstain(question, [], engine=engine), passages=passages)
+        return LLMResult(bot.abstain(question, [], engine=engine))
     try:
         model = model if model is not None else chat_model_for(settings.llm)
         messages = build_messages(question, history, passages, settings, bot.sources)
@@ -179,17 +183,17 @@ def run_llm(
     except Exception as exc:
         detail = str(exc) if isinstance(exc, LLMUnavailableError) else _detail(exc)
         log.warning("LLM engine unavailable, answering offline: %s", detail)
-        offline = bot.answer_offline(question, history, filters)
+        offline = bot.answer_offline(question, history, filters, qvec)
         offline.notices.append(phrase("llm_unavailable", detail=detail))
-        return LLMResult(offline, passages=passages)
+        return LLMResult(offline)
 
     report = verify(raw, passages, bot.store, settings.answer, bot.sources)
     if not report.kept and report.no_answer:
-        return LLMResult(bot.abstain(question, passages, engine=engine), raw, report, passages)
+        return LLMResult(bot.abstain(question, passages, engine=engine), report)
     if len(report.kept) < settings.answer.min_supported:
-        offline = bot.answer_offline(question, history, filters)
+        offline = bot.answer_offline(question, history, filters, qvec)
         offline.notices.append(phrase("llm_fallback"))
-        return LLMResult(offline, raw, report, passages)
+        return LLMResult(offline, report)
     answer = Answer(
         question=question,
         answer=report.text,
@@ -198,4 +202,4 @@ def run_llm(
         citations=report.citations,
         notices=[phrase("sentence_removed") for _ in report.removed],
     )
-    return LLMResult(answer, raw, report, passages)
+    return LLMResult(answer, report)
