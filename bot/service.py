@@ -6,7 +6,6 @@ every failure a user can cause or meet into a plain message inside an Answer, ne
 
 from __future__ import annotations
 
-import threading
 import time
 from functools import cached_property
 
@@ -39,7 +38,6 @@ class Bot:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._lock = threading.Lock()
 
     @cached_property
     def registry(self) -> list[Source]:
@@ -176,7 +174,7 @@ class Bot:
         structured = answer_structure(self, question, filters)
         if structured is not None:
             return structured
-        if self.settings.answer.engine == "llm" and self.settings.llm.provider != "none":
+        if self.settings.uses_llm:
             from bot.answer.llm import run_llm
 
             return run_llm(self, question, history, filters).answer

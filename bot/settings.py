@@ -205,6 +205,11 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def uses_llm(self) -> bool:
+        """Whether questions go to a language model (the engine is set and so is a provider)."""
+        return self.answer.engine == "llm" and self.llm.provider != "none"
+
+    @property
     def sources_file(self) -> Path:
         return self.pack / "sources.yaml"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer.offline import _coverage, _mentions, question_names
+from bot.retrieve.text import Rarity
 
 
 def test_words_opening_a_sentence_are_not_names_unless_acronyms() -> None:
@@ -37,7 +38,7 @@ def test_names_match_by_alias_and_acronyms_only_in_capitals(
 
 
 def test_a_common_name_missing_costs_less_than_a_rare_one() -> None:
-    idf = {"cern": 0.1, "nairr": 3.0}
+    idf = Rarity.of({"cern": 0.1, "nairr": 3.0})
     without_common = _coverage(["CERN", "NAIRR"], "the NAIRR in the US", idf)
     without_rare = _coverage(["CERN", "NAIRR"], "CERN in Geneva", idf)
     assert without_common > 0.9 > 0.1 > without_rare

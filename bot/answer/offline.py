@@ -16,7 +16,7 @@ import numpy as np
 from bot.answer.citations import CitationList, Quote
 from bot.index.store import IndexStore, sentence_ids
 from bot.models import Chunk, Passage, sentence_id
-from bot.retrieve.text import fold, overlap, tokenize
+from bot.retrieve.text import Rarity, fold, overlap, tokenize
 from bot.settings import AnswerSettings
 
 # A sentence opening with one of these leans on the one before it, so that one is shown too.
@@ -41,7 +41,7 @@ class ScoredQuote:
 
 
 # Weights of the sentence score, chosen on tests/eval/dev.jsonl (see docs/BENCHMARKS.md).
-W_COS, W_LEX, W_LEX_OWN, W_RANK = 0.85, 0.0, 0.50, 0.01
+W_COS, W_LEX, W_RANK = 0.85, 0.50, 0.01
 ENTITY_PENALTY, TYPE_PENALTY = 1.00, 0.50
 NEXT_MARGIN, KEEP_MARGIN = 0.30, 0.16
 LEX_FULL_AT = 4
@@ -115,7 +115,7 @@ def _spelled_out(acronym: str) -> str:
     return r"\b" + r"\s+(?:(?:of|for|and|the|on)\s+)?".join(words) + r"\b"
 
 
-def _coverage(names: list[str], context: str, idf: dict[str, float] | None) -> float:
+def _coverage(names: list[str], context: str, idf: Rarity | None) -> float:
     """Share of the question's names found in the context, each weighted by its rarity.
 
     "CERN" and "AI" are in nearly every passage of this reading list, so a passage lacking
@@ -125,12 +125,11 @@ def _coverage(names: list[str], context: str, idf: dict[str, float] | None) -> f
         return 1.0
     context = context.replace("’", "'")
     folded = fold(context)
-    rarest = max(idf.values(), default=1.0) if idf else 1.0
 
     def weight(name: str) -> float:
         if idf is None:
             return 1.0
-        return max((idf.get(t, rarest) for t in tokenize(name)), default=rarest)
+        return max((idf(t) for t in tokenize(name)), default=idf.rarest)
 
     total = sum(weight(n) for n in names)
     found = sum(weight(n) for n in names if _mentions(n, context, folded))
@@ -143,7 +142,7 @@ def score_sentences(
     qtokens: list[str],
     store: IndexStore,
     question: str = "",
-    idf: dict[str, float] | None = None,
+    idf: Rarity | None = None,
     titles: dict[str, str] | None = None,
 ) -> list[ScoredQuote]:
     """Every sentence of the passages, scored against the question.
@@ -158,12 +157,11 @@ def score_sentences(
     wants_year = bool(_WHEN_Q.search(question))
     # Word overlap with a two-word question is all or nothing, so it gains 1/LEX_FULL_AT of its
     # weight per distinct question word beyond the first (in full from five words).
-    w_lex_own = W_LEX_OWN * min(1.0, max(0, len(set(qtokens)) - 1) / LEX_FULL_AT)
+    w_lex = W_LEX * min(1.0, max(0, len(set(qtokens)) - 1) / LEX_FULL_AT)
     out: list[ScoredQuote] = []
     for rank, p in enumerate(passages):
         if p.chunk.block_kind == "heading":
             continue  # headings are cited by the structure answers, not quoted as claims
-        heading_tokens = tokenize(" ".join(p.chunk.heading_path[-1:]))
         title = (titles or {}).get(p.chunk.source_id, "")
         context = " ".join([title, *p.chunk.heading_path, p.chunk.text])
         entities = _coverage(names, context, idf)
@@ -173,15 +171,13 @@ def score_sentences(
                 continue
             q = Quote(p.chunk, i)
             cos = float(vec @ qvec)
-            stoks = tokenize(q.text)
-            lex = overlap(qtokens, stoks + heading_tokens, idf)
-            lex_own = overlap(qtokens, stoks, idf)
+            lex = overlap(qtokens, tokenize(q.text), idf)
             typed = not (
                 (wants_number and not _NUMBER.search(q.text))
                 or (wants_money and not _MONEY.search(q.text))
                 or (wants_year and not _YEAR.search(q.text))
             )
-            score = W_COS * cos + W_LEX * lex + w_lex_own * lex_own - W_RANK * rank
+            score = W_COS * cos + w_lex * lex - W_RANK * rank
             score -= ENTITY_PENALTY * (1.0 - entities) + (0.0 if typed else TYPE_PENALTY)
             out.append(ScoredQuote(q, score, cos, lex, rank, entities, typed))
     out.sort(key=lambda s: -s.score)

@@ -18,6 +18,7 @@ from bot.index.store import IndexStore
 from bot.models import Chunk, Passage
 from bot.registry import Source
 from bot.retrieve.lexical import LexicalIndex
+from bot.retrieve.text import Rarity
 from bot.settings import RetrievalSettings
 
 
@@ -75,13 +76,14 @@ class Retriever:
             self._headings = {c.id for c in chunks if c.block_kind == "heading"}
             self._lexical = LexicalIndex([c for c in chunks if c.id not in self._headings])
             self._built_at = built_at
-            # The chunk table is large and long-lived; left to the cyclic collector, its full
-            # passes stall a search now and then (p95 46 ms, max 0.9 s at 100k chunks).
-            gc.collect()
-            gc.freeze()
+            if chunks:
+                # The chunk table is large and long-lived; left to the cyclic collector, its
+                # full passes stall a search now and then (p95 46 ms, max 0.9 s at 100k chunks).
+                gc.collect()
+                gc.freeze()
 
     @property
-    def idf(self) -> dict[str, float]:
+    def idf(self) -> Rarity:
         """Word rarity over the indexed chunks, for weighting lexical evidence."""
         self.refresh()
         assert self._lexical is not None
@@ -144,7 +146,7 @@ class Retriever:
         allowed_chunks = (
             None
             if allowed_sources is None
-            else {c.id for c in self._chunks.values() if c.source_id in allowed_sources}
+            else {c.id for sid in allowed_sources for c in self._by_source.get(sid, ())}
         )
         lexical_query = f"{query} {context}" if context else query
         lexical = self._lexical.search(lexical_query, n, allowed_chunks)

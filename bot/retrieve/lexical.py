@@ -8,22 +8,12 @@ import bm25s
 import numpy as np
 
 from bot.models import Chunk
-from bot.retrieve.text import tokenize
+from bot.retrieve.text import Rarity, tokenize
 
 
 def _chunk_terms(chunk: Chunk) -> list[str]:
     # The heading path is part of what a passage is about ("How CERN works > Governance").
     return tokenize(" ".join(chunk.heading_path) + " " + chunk.text)
-
-
-def _idf(corpus: list[list[str]]) -> dict[str, float]:
-    """Smoothed inverse document frequency of each word over the chunks."""
-    df: dict[str, int] = {}
-    for terms in corpus:
-        for t in set(terms):
-            df[t] = df.get(t, 0) + 1
-    n = len(corpus)
-    return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
 
 
 class LexicalIndex:
@@ -36,7 +26,21 @@ class LexicalIndex:
         corpus = [_chunk_terms(c) or ["_"] for c in chunks]
         if corpus:
             self.bm25.index(corpus, show_progress=False)
-        self.idf = _idf(corpus)
+        self.idf = Rarity.of(self._idf() if corpus else {})
+
+    def _idf(self) -> dict[str, float]:
+        """Smoothed inverse document frequency of each word, read off the BM25 matrix.
+
+        bm25s has counted each word's documents while indexing (one matrix entry per word and
+        document), so the counts are not taken a second time in Python.
+        """
+        n = self.bm25.scores["num_docs"]
+        df = np.diff(self.bm25.scores["indptr"]).tolist()
+        return {
+            t: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))
+            for t, i in self.bm25.vocab_dict.items()
+            if t
+        }
 
     def search(
         self, query: str, k: int, allowed: set[str] | None = None

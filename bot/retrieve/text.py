@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:[’'][a-z]+)?")
@@ -219,20 +220,36 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
-def overlap(
-    query_tokens: list[str], text_tokens: list[str], idf: dict[str, float] | None = None
-) -> float:
+@dataclass(frozen=True)
+class Rarity:
+    """Each word's inverse document frequency over the indexed chunks.
+
+    A word the corpus never uses counts as the rarest one. `rarest` is worked out once per
+    index, not on every lookup: the scorer looks words up for every candidate sentence.
+    """
+
+    weights: dict[str, float]
+    rarest: float = 1.0
+
+    @classmethod
+    def of(cls, weights: dict[str, float]) -> Rarity:
+        return cls(weights, max(weights.values(), default=1.0))
+
+    def __call__(self, token: str) -> float:
+        return self.weights.get(token, self.rarest)
+
+
+def overlap(query_tokens: list[str], text_tokens: list[str], rarity: Rarity | None = None) -> float:
     """Share of the query's distinct content words that the text contains.
 
-    With `idf`, each word counts by its rarity in the corpus, so "CERN", which every passage
-    of this reading list mentions, weighs little against "budget".
+    With `rarity`, each word counts by its rarity in the corpus, so "CERN", which every
+    passage of this reading list mentions, weighs little against "budget".
     """
     q = set(query_tokens)
     if not q:
         return 0.0
     found = q & set(text_tokens)
-    if idf is None:
+    if rarity is None:
         return len(found) / len(q)
-    default = max(idf.values(), default=1.0)
-    total = sum(idf.get(t, default) for t in q)
-    return sum(idf.get(t, default) for t in found) / total if total else 0.0
+    total = sum(rarity(t) for t in q)
+    return sum(rarity(t) for t in found) / total if total else 0.0
