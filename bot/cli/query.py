@@ -33,7 +33,9 @@ def _filters(source: list[str] | None, kind: list[str] | None, cluster: list[str
 @app.command("search")
 def search_cmd(
     query: Annotated[str, typer.Argument(help="What to look for.")],
-    k: Annotated[int, typer.Option("-k", help="How many passages.")] = 6,
+    k: Annotated[
+        int | None, typer.Option("-k", help="How many passages (default: retrieval.k).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     source: SourceOpt = None,
     kind: KindOpt = None,
