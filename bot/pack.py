@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from bot.registry import Source, by_id, load_registry
+from bot.registry import RegistryError, Source, by_id, load_registry
 from bot.settings import Settings
 
 
@@ -18,8 +18,6 @@ def sources(settings: Settings) -> list[Source]:
     """The pack's validated reading list (re-read when the file changes)."""
     path = settings.sources_file
     if not path.exists():
-        from bot.registry import RegistryError
-
         raise RegistryError(f"{path}: no reading list in the pack {settings.pack}")
     return list(_load_sources(path, path.stat().st_mtime))
 

@@ -16,7 +16,6 @@ from bot.index.embeddings import get_embedder
 from bot.index.links import link_targets
 from bot.index.store import IndexMismatchError, IndexStore
 from bot.ingest.chunker import CHUNKER_VERSION, chunk_document
-from bot.ingest.deeplinks import with_sentence_urls
 from bot.ingest.loaders import LoadError, load_document
 from bot.ingest.snapshots import snapshot_status
 from bot.registry import Source
@@ -67,7 +66,7 @@ def ingest(
             rebuild = True  # ingest is re-indexing: an index of another model is rebuilt whole
     if rebuild:
         store.reset()
-    indexed = store.indexed_sources()
+    indexed = store.indexed_records()
     targets = link_targets(sources)
     report = IngestReport()
     changed = False
@@ -78,11 +77,12 @@ def ingest(
             progress(r)
 
     for source in sources:
-        status, meta = snapshot_status(settings.snapshots_dir, source)
-        if status == "missing" or meta is None:
+        _, meta = snapshot_status(settings.snapshots_dir, source)
+        if meta is None:  # snapshot_status says "missing"
             note(SourceReport(source.id, "missing", reason=f"no snapshot of {source.url}"))
             continue
-        if indexed.get(source.id) == {meta.sha256}:
+        record = indexed.get(source.id)
+        if record is not None and record.hashes == {meta.sha256}:
             note(SourceReport(source.id, "unchanged"))
             continue
         try:
@@ -90,14 +90,13 @@ def ingest(
                 source, settings.snapshots_dir / meta.file, settings.ingest.max_file_mb
             )
             chunks = chunk_document(doc, meta.sha256, settings.ingest.max_chunk_chars, targets)
-            chunks = with_sentence_urls(doc, chunks)
             if not chunks:
                 raise LoadError(f"source '{source.id}': no text to index")
         except Exception as exc:  # one bad source must not stop the others
             reason = str(exc) if isinstance(exc, LoadError) else f"{type(exc).__name__}: {exc}"
             note(SourceReport(source.id, "failed", reason=reason))
             continue
-        old = set(store.chunk_ids(source.id))
+        old = set(record.chunk_ids) if record is not None else set()
         store.add(chunks)
         store.delete_ids(sorted(old - {c.id for c in chunks}))
         changed = True
@@ -105,7 +104,7 @@ def ingest(
 
     registered = {s.id for s in sources}
     for gone in sorted(set(indexed) - registered):
-        store.delete_ids(store.chunk_ids(gone))
+        store.delete_ids(indexed[gone].chunk_ids)
         changed = True
         note(SourceReport(gone, "removed"))
     if changed or not store.info.get("embedding_model"):

@@ -23,11 +23,3 @@ def link_targets(sources: list[Source]) -> dict[str, str]:
             out.setdefault(variant, s.id)
             out.setdefault(normalise_url(variant), s.id)
     return out
-
-
-def resolve_link(href: str, targets: dict[str, str]) -> str | None:
-    """The source id a link points at, if it is on the reading list."""
-    for variant in (href, normalise_url(href), normalise_url(href.split("#", 1)[0])):
-        if variant in targets:
-            return targets[variant]
-    return None

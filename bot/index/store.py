@@ -7,6 +7,7 @@ per sentence so the offline answer engine can score sentences without re-embeddi
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,14 @@ def embedding_text(chunk: Chunk) -> str:
     path does, so a question about that cluster finds it.
     """
     return f"{chunk.section}\n{chunk.text}" if chunk.heading_path else chunk.text
+
+
+@dataclass
+class IndexedSource:
+    """What the index holds of one source: its snapshot hashes and its chunk ids."""
+
+    hashes: set[str] = field(default_factory=set)
+    chunk_ids: list[str] = field(default_factory=list)
 
 
 class IndexMismatchError(RuntimeError):
@@ -128,18 +137,8 @@ class IndexStore:
         self.client = make_client(settings)
         name = settings.store.collection
         try:
-            self.chunks = Chroma(
-                client=self.client,
-                collection_name=name,
-                embedding_function=embedder,
-                collection_configuration={"hnsw": {"space": "cosine"}},
-            )
-            self.sentences = Chroma(
-                client=self.client,
-                collection_name=f"{name}_sentences",
-                embedding_function=embedder,
-                collection_configuration={"hnsw": {"space": "cosine"}},
-            )
+            self.chunks = self._collection(name)
+            self.sentences = self._collection(f"{name}_sentences")
         except Exception as exc:
             if settings.store.host:
                 raise StoreUnavailableError(
@@ -147,6 +146,14 @@ class IndexStore:
                     f"{settings.store.port} ({exc})"
                 ) from exc
             raise
+
+    def _collection(self, name: str) -> Chroma:
+        return Chroma(
+            client=self.client,
+            collection_name=name,
+            embedding_function=self.embedder,
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
 
     # --- what the index was built with -------------------------------------------------
     @property
@@ -199,13 +206,19 @@ class IndexStore:
         self.__init__(self.settings, self.embedder, self.chunker_version)  # type: ignore[misc]
 
     # --- writing ---------------------------------------------------------------------
+    def indexed_records(self) -> dict[str, IndexedSource]:
+        """source id -> its snapshot hashes and chunk ids, from one read of the index."""
+        got = get_all(self.chunks._collection, ["metadatas"])
+        out: dict[str, IndexedSource] = {}
+        for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+            rec = out.setdefault(meta["source_id"], IndexedSource())
+            rec.hashes.add(meta.get("source_sha256", ""))
+            rec.chunk_ids.append(chunk_id)
+        return out
+
     def indexed_sources(self) -> dict[str, set[str]]:
         """source id -> the set of snapshot hashes its chunks were built from."""
-        got = get_all(self.chunks._collection, ["metadatas"])
-        out: dict[str, set[str]] = {}
-        for meta in got["metadatas"] or []:
-            out.setdefault(meta["source_id"], set()).add(meta.get("source_sha256", ""))
-        return out
+        return {sid: rec.hashes for sid, rec in self.indexed_records().items()}
 
     def chunk_ids(self, source_id: str) -> list[str]:
         return get_all(self.chunks._collection, [], where={"source_id": source_id})["ids"]

@@ -121,7 +121,11 @@ def _runs(blocks: list[Block], max_chars: int) -> list[tuple[str, list[Block]]]:
 def chunk_document(
     doc: Document, source_sha256: str, max_chars: int, link_targets: dict[str, str]
 ) -> list[Chunk]:
-    """Cut a loaded document into chunks with deep links and the sources they link to."""
+    """Cut a loaded document into chunks with deep links and the sources they link to.
+
+    Every sentence gets its own deep link (`sentence_urls`): `#page=N` in a PDF, a text
+    fragment elsewhere; the chunk's `url` is its first sentence's.
+    """
     lookup = _target_lookup(link_targets)
     blocks = doc.blocks or [Block(kind="paragraph", start=0, end=len(doc.text))]
     chunks: list[Chunk] = []
@@ -140,11 +144,10 @@ def _make_chunk(
 ) -> Chunk:
     start, end = units[0][0], units[-1][1]
     text = doc.text[start:end]
-    first = doc.text[units[0][0] : units[0][1]]
     if doc.is_pdf and block.page is not None:
-        url = page_url(doc.url, block.page)
+        sentence_urls = [page_url(doc.url, block.page)] * len(units)
     else:
-        url = text_fragment_url(doc.url, first, page_text=doc.text)
+        sentence_urls = [text_fragment_url(doc.url, doc.text[a:b], doc.text) for a, b in units]
     links_to: list[str] = []
     for link in doc.links:
         if link.start < end and link.end > start:
@@ -162,9 +165,10 @@ def _make_chunk(
         end=end,
         heading_path=list(block.heading_path),
         page=block.page,
-        url=url,
+        url=sentence_urls[0],
         block_kind=kind,
         sentences=[(a - start, b - start) for a, b in units],
         links_to=links_to,
+        sentence_urls=sentence_urls,
         source_sha256=sha,
     )

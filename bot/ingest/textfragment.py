@@ -6,6 +6,7 @@ a PDF viewer understands `#page=N` instead.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote
 
 SHORT_WORDS = 8  # passages this short are matched whole
@@ -21,6 +22,12 @@ def _base(url: str) -> str:
     return url.split("#", 1)[0]
 
 
+@lru_cache(maxsize=1)
+def _haystack(page_text: str) -> str:
+    """The page as browsers match it: whitespace collapsed, lower-case (once per page)."""
+    return " ".join(page_text.split()).lower()
+
+
 def _edges(words: list[str], page_text: str) -> tuple[int, int]:
     """Word counts for textStart/textEnd so each first matches at this passage in the page.
 
@@ -28,7 +35,7 @@ def _edges(words: list[str], page_text: str) -> tuple[int, int]:
     textEnd after it; an earlier repeat of the opening words would highlight the wrong range.
     """
     n_start = n_end = EDGE_WORDS
-    hay = " ".join(page_text.split()).lower()
+    hay = _haystack(page_text)
     passage = " ".join(words).lower()
     pos = hay.find(passage)
     if pos < 0:
