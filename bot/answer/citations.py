@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from bot.models import Chunk, Citation, sentence_id
 from bot.registry import Source
@@ -53,13 +54,32 @@ class CitationList:
         self.items.append(to_citation(n, quote, self.sources))
         return n
 
+    def citation(self, quote: Quote) -> Citation:
+        """The quote's citation (cited now if it was not yet)."""
+        return self.items[self.cite(quote) - 1]
+
+    def entry(self, quote: Quote) -> dict[str, Any]:
+        """A list entry for a template: the quote's text and its [n] marker."""
+        return {"text": quote.text, "n": self.cite(quote)}
+
+    def entries(self, chunk: Chunk, limit: int | None = None) -> list[dict[str, Any]]:
+        """`entry` for each sentence of a chunk in order (at most `limit` of them)."""
+        count = len(chunk.sentences) if limit is None else min(limit, len(chunk.sentences))
+        return [self.entry(Quote(chunk, i)) for i in range(count)]
+
+
+def title_of(sources: dict[str, Source], source_id: str) -> str:
+    """The source's title, or its id if the registry does not know it."""
+    src = sources.get(source_id)
+    return src.title if src else source_id
+
 
 def to_citation(n: int, quote: Quote, sources: dict[str, Source]) -> Citation:
     src = sources.get(quote.chunk.source_id)
     return Citation(
         n=n,
         source_id=quote.chunk.source_id,
-        title=src.title if src else quote.chunk.source_id,
+        title=title_of(sources, quote.chunk.source_id),
         author=src.author if src else "",
         url=quote.url,
         section=quote.chunk.section,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from bot.answer.citations import title_of
 from bot.answer.verify import VerifyReport, verify
 from bot.models import Answer, Passage
 from bot.prompts import phrase, render
@@ -92,7 +93,7 @@ def build_messages(
     blocks = [
         {
             "n": n,
-            "title": neutralise(_title(p, sources)),
+            "title": neutralise(title_of(sources, p.chunk.source_id)),
             "section": neutralise(p.chunk.section),
             "text": neutralise(p.chunk.text, footnotes=True),
         }
@@ -105,11 +106,6 @@ def build_messages(
         earlier_questions=[neutralise(q) for q, _ in history[-2:]],
     )
     return [SystemMessage(system.strip()), HumanMessage(user.strip())]
-
-
-def _title(p: Passage, sources: dict[str, Source]) -> str:
-    src = sources.get(p.chunk.source_id)
-    return src.title if src else p.chunk.source_id
 
 
 def retrieve_passages(

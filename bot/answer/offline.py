@@ -255,11 +255,7 @@ def compose(
             if chunk.id in shown_lists:
                 continue
             shown_lists.add(chunk.id)
-            entries = [
-                {"text": Quote(chunk, i).text, "n": cites.cite(Quote(chunk, i))}
-                for i in range(len(chunk.sentences))
-            ]
-            items.append({"kind": "list", "text": "", "n": 0, "entries": entries})
+            items.append({"kind": "list", "text": "", "n": 0, "entries": cites.entries(chunk)})
             continue
         n = cites.cite(q)
         lst = None
@@ -267,11 +263,7 @@ def compose(
             lst = _following_list(chunk, neighbours.get(chunk.source_id, []))
         if lst is not None and lst.id not in shown_lists:
             shown_lists.add(lst.id)
-            entries = [
-                {"text": Quote(lst, i).text, "n": cites.cite(Quote(lst, i))}
-                for i in range(len(lst.sentences))
-            ]
-            items.append({"kind": "list", "text": q.text, "n": n, "entries": entries})
+            items.append({"kind": "list", "text": q.text, "n": n, "entries": cites.entries(lst)})
         else:
             items.append({"kind": "sentence", "text": q.text, "n": n, "entries": []})
     return items

@@ -77,11 +77,10 @@ def links_here(quote: Quote, source: Source) -> bool:
 
 def linking_quotes(bot: Bot, source: Source) -> list[Quote]:
     """The sentences, in reading order, that link to `source`."""
-    chunks = sorted(bot.retriever.chunks.values(), key=lambda c: (c.source_id, c.start))
+    linking = [c for c in bot.retriever.chunks.values() if source.id in c.links_to]
     return [
         Quote(c, i)
-        for c in chunks
-        if source.id in c.links_to
+        for c in sorted(linking, key=lambda c: (c.source_id, c.start))
         for i in range(len(c.sentences))
         if links_here(Quote(c, i), source)
     ]
@@ -110,10 +109,7 @@ def _open_questions(bot: Bot, question: str) -> Answer | None:
         if wanted:
             body = first_after(bot, head)
             if body is not None:
-                entry["detail"] = [
-                    {"text": Quote(body, i).text, "n": cites.cite(Quote(body, i))}
-                    for i in range(min(3, len(body.sentences)))
-                ]
+                entry["detail"] = cites.entries(body, limit=3)
         items.append(entry)
     text = render("answer/open_questions.md.j2", items=items, count=len(items)).strip()
     return _structured(question, text, cites)
@@ -131,12 +127,12 @@ def _clusters(bot: Bot, question: str) -> Answer | None:
         entry = {"label": cl.heading, "n": cites.cite(Quote(head, 0)), "detail": []}
         body = first_after(bot, head)
         if body is not None and body.sentences:
-            entry["detail"] = [{"text": Quote(body, 0).text, "n": cites.cite(Quote(body, 0))}]
+            entry["detail"] = [cites.entry(Quote(body, 0))]
         items.append(entry)
     lead = _sentences_mentioning(
         bot, post, "cluster", before=heading_chunk(bot, post, debate.clusters[0].heading)
     )
-    lead_items = [{"text": q.text, "n": cites.cite(q)} for q in lead[:1]]
+    lead_items = [cites.entry(q) for q in lead[:1]]
     text = render("answer/clusters.md.j2", items=items, count=len(items), lead=lead_items).strip()
     return _structured(question, text, cites)
 
@@ -164,8 +160,7 @@ def _outline(bot: Bot, question: str) -> Answer | None:
     chunks = bot.retriever.chunks_of(post)
     first_heading = next((c for c in chunks if c.block_kind == "heading"), None)
     lead = [
-        {"text": q.text, "n": cites.cite(q)}
-        for q in _sentences_mentioning(bot, post, "section", before=first_heading)
+        cites.entry(q) for q in _sentences_mentioning(bot, post, "section", before=first_heading)
     ]
     sections = [
         {"label": c.text, "n": cites.cite(Quote(c, 0))}
@@ -208,12 +203,8 @@ def _cluster_examples(bot: Bot, question: str) -> Answer | None:
     text = render(
         "answer/cluster_examples.md.j2",
         label={"text": named[0].heading, "n": cites.cite(Quote(head, 0))},
-        vision=[{"text": q.text, "n": cites.cite(q)} for q in vision],
-        examples=[
-            {"text": Quote(c, i).text, "n": cites.cite(Quote(c, i))}
-            for c in lists
-            for i in range(len(c.sentences))
-        ],
+        vision=[cites.entry(q) for q in vision],
+        examples=[e for c in lists for e in cites.entries(c)],
     ).strip()
     return _structured(question, text, cites)
 
@@ -245,9 +236,7 @@ def _about_source(bot: Bot, question: str, sources: list[Source]) -> Answer | No
     """The sentences of the post that link to the named sources."""
     cites = CitationList(bot.sources)
     items = [
-        {"title": src.title, "text": q.text, "n": cites.cite(q)}
-        for src in sources
-        for q in linking_quotes(bot, src)
+        {"title": src.title, **cites.entry(q)} for src in sources for q in linking_quotes(bot, src)
     ]
     if not items:
         return None

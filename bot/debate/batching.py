@@ -12,7 +12,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
-Encode = Callable[[list[str]], np.ndarray]
+Encode = Callable[[list[str]], np.ndarray]  # unit-length vectors, one row per text
 
 
 class BatchEncoder:

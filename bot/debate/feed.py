@@ -24,7 +24,7 @@ from bot.debate.db import Database, console_path
 from bot.debate.evidence import scored_sentences
 from bot.debate.moderator import Moderator, ModeratorPrompt
 from bot.debate.questions import discussion_prompts
-from bot.debate.queue import AudienceQueue
+from bot.debate.queue import AudienceQueue, QueueItem
 from bot.debate.texts import feed_reason, route_label
 from bot.models import Chunk
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from bot.service import Bot
 
 TIME_WARNING_MIN = 2
+Used = tuple[str | None, list[str]]  # a logged prompt's question id and clusters
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feed_log (
@@ -100,26 +101,39 @@ class PromptFeed:
                 return c.id
         return None
 
-    def heard(self, question_id: str | None = None) -> set[str]:
-        """Clusters quoted by the prompts used (on one question, or overall)."""
-        sql, args = "SELECT clusters FROM feed_log", ()
-        if question_id:
-            sql, args = sql + " WHERE question_id = ?", (question_id,)
-        return {c for row in self.db.rows(sql, args) for c in json.loads(row[0])}
+    def _used(self) -> list[Used]:
+        """The question id and quoted clusters of every prompt used, read from the log once."""
+        rows = self.db.rows("SELECT question_id, clusters FROM feed_log")
+        return [(row[0], json.loads(row[1])) for row in rows]
 
-    def state(self, status: AgendaStatus | None = None) -> FeedState:
+    def heard(self, question_id: str | None = None, used: list[Used] | None = None) -> set[str]:
+        """Clusters quoted by the prompts used (on one question, or overall)."""
+        used = self._used() if used is None else used
+        return {
+            c for qid, clusters in used if not question_id or qid == question_id for c in clusters
+        }
+
+    def state(
+        self,
+        status: AgendaStatus | None = None,
+        items: list[QueueItem] | None = None,
+        used: list[Used] | None = None,
+    ) -> FeedState:
+        """Where the debate stands; `items` and `used` spare re-reading the queue and the log."""
         status = status or self.agenda.status()
+        used = self._used() if used is None else used
+        items = self.queue.items() if items is None else items
         qid = status.current_question
         wanted = self.agenda.pack.question(qid).clusters if qid else []
-        heard_here = self.heard(qid) if qid else set()
-        waiting = sum(1 for q in self.queue.items() if not q.answered)
+        heard_here = self.heard(qid, used) if qid else set()
+        waiting = sum(1 for q in items if not q.answered)
         return FeedState(
             item=status.item.title if status.item else None,
             question_id=qid,
             remaining_s=status.remaining_s,
             event_remaining_s=status.event_remaining_s,
             covered_questions=status.covered_questions,
-            heard_clusters=sorted(self.heard()),
+            heard_clusters=sorted(self.heard(None, used)),
             unheard_clusters=[c for c in wanted if c not in heard_here],
             audience_waiting=waiting,
         )
@@ -138,7 +152,8 @@ class PromptFeed:
     def suggest(self, limit: int = 3) -> list[Suggestion]:
         """The next prompts, most pressing first: time, an unheard side, the audience."""
         status = self.agenda.status()
-        state = self.state(status)
+        items, used = self.queue.items(), self._used()
+        state = self.state(status, items, used)
         out: list[Suggestion] = []
         closing_in = status.started and status.remaining_s < TIME_WARNING_MIN * 60
         if status.item is not None and status.next_item is not None and closing_in:
@@ -146,14 +161,14 @@ class PromptFeed:
             bridge = self.moderator.bridge(status.item, status.next_item)
             out.append(self.offer("bridge", feed_reason(key, minutes=TIME_WARNING_MIN), bridge))
         qid = state.question_id
-        if qid and not self.db.one("SELECT 1 FROM feed_log WHERE question_id = ?", (qid,)):
+        if qid and not any(logged == qid for logged, _ in used):
             out.append(self.offer("opening", feed_reason("opening"), self.moderator.opening(qid)))
         for cluster in state.unheard_clusters:
             side = self.side(qid, cluster) if qid else None
             if side is not None:
                 out.append(side)
                 break
-        aud = self.audience(qid, status)
+        aud = self.audience(qid, status, items)
         if aud is not None:
             out.append(aud)
         if qid and len(out) < limit:
@@ -186,10 +201,12 @@ class PromptFeed:
         )
         return self.offer("side", feed_reason("side", cluster=label), prompt)
 
-    def audience(self, qid: str | None, status: AgendaStatus) -> Suggestion | None:
+    def audience(
+        self, qid: str | None, status: AgendaStatus, items: list[QueueItem] | None = None
+    ) -> Suggestion | None:
         """The top open audience question for this item (any question during audience Q&A)."""
         anywhere = status.item is not None and status.item.kind == "audience_qa"
-        for item in self.queue.items():
+        for item in self.queue.items() if items is None else items:
             if item.answered or (not anywhere and (qid is None or item.open_question != qid)):
                 continue
             answer = item.answer if item.answer and not item.answer.abstained else None

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from bot.answer.citations import CitationList, Quote
+from bot.answer.citations import CitationList, Quote, title_of
 from bot.debate.evidence import scored_sentences, weigh
 from bot.debate.pack_data import AgendaItem, OpenQuestion, load_debate
-from bot.debate.questions import discussion_prompts
+from bot.debate.questions import discussion_prompts, section
 from bot.models import Chunk, Citation
 from bot.prompts import phrase, render
 
@@ -78,24 +78,13 @@ class Moderator:
     def pack(self):
         return load_debate(self.bot.settings)
 
-    def _title(self, chunk: Chunk) -> str:
-        src = self.bot.sources.get(chunk.source_id)
-        return src.title if src else chunk.source_id
-
     def quote(self, cites: CitationList, quote: Quote) -> dict[str, Any]:
-        return {"text": quote.text, "n": cites.cite(quote), "title": self._title(quote.chunk)}
+        title = title_of(self.bot.sources, quote.chunk.source_id)
+        return {**cites.entry(quote), "title": title}
 
     def _section(self, q: OpenQuestion) -> tuple[Chunk | None, list[Chunk]]:
         """The question's heading in the post and the chunks under it."""
-        chunks = self.bot.retriever.chunks_of(self.pack.event.post_source)
-        head = next(
-            (c for c in chunks if c.block_kind == "heading" and c.text.strip() == q.heading),
-            None,
-        )
-        if head is None:
-            return None, []
-        body = [c for c in chunks if c.start > head.start and c.heading_path[-1:] == [q.heading]]
-        return head, [c for c in body if c.block_kind != "heading"]
+        return section(self.bot, self.pack.event.post_source, q.heading)
 
     def _prompt(
         self,

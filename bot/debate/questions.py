@@ -72,7 +72,7 @@ def discussion_prompts(qid: str) -> list[str]:
     return prompts[qid]
 
 
-def _section(bot: Bot, post: str, heading: str) -> tuple[Chunk | None, list[Chunk]]:
+def section(bot: Bot, post: str, heading: str) -> tuple[Chunk | None, list[Chunk]]:
     """The heading chunk of a question and the chunks under it, in reading order."""
     chunks = bot.retriever.chunks_of(post)
     head = next(
@@ -96,13 +96,13 @@ def _best_sentence(chunk: Chunk, tokens: set[str]) -> int:
 def _build(bot: Bot, q: OpenQuestion, position: int) -> OpenQuestionBrief:
     debate = load_debate(bot.settings)
     cites = CitationList(bot.sources)
-    head, body = _section(bot, debate.event.post_source, q.heading)
-    citation = cites.items[cites.cite(Quote(head, 0)) - 1] if head and head.sentences else None
+    head, body = section(bot, debate.event.post_source, q.heading)
+    citation = cites.citation(Quote(head, 0)) if head and head.sentences else None
     framing = []
     for chunk in body:
         for i in range(len(chunk.sentences)):
             if len(framing) < MAX_FRAMING:
-                framing.append(cites.items[cites.cite(Quote(chunk, i)) - 1])
+                framing.append(cites.citation(Quote(chunk, i)))
     own = {c.id for c in body} | ({head.id} if head else set())
     query = " ".join([q.wording, *q.keywords])
     tokens = set(tokenize(query))
@@ -111,7 +111,7 @@ def _build(bot: Bot, q: OpenQuestion, position: int) -> OpenQuestionBrief:
         if p.chunk.id in own or p.chunk.block_kind == "heading" or not p.chunk.sentences:
             continue
         quote = Quote(p.chunk, _best_sentence(p.chunk, tokens))
-        related.append(cites.items[cites.cite(quote) - 1])
+        related.append(cites.citation(quote))
         if len(related) == MAX_RELATED:
             break
     labels = {c.id: c.label for c in debate.clusters}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel
 
-from bot.debate.batching import BatchEncoder
+from bot.debate.batching import BatchEncoder, Encode
 from bot.debate.db import Database, queue_path
 from bot.debate.routing import Tagger
 from bot.debate.texts import message
@@ -26,7 +26,6 @@ from bot.index.embeddings import get_embedder
 from bot.models import Answer
 from bot.settings import Settings
 
-Encode = Callable[[list[str]], np.ndarray]  # unit-length vectors, one row per text
 FLAGS = ("pinned", "answered", "hidden")
 
 SCHEMA = """

@@ -12,11 +12,11 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.debate.batching import Encode
 from bot.debate.pack_data import DebatePack, DebatePackError, load_debate
 from bot.debate.texts import asks_for
 from bot.models import Answer
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from bot.service import Bot
 
 log = logging.getLogger(__name__)
-Encode = Callable[[list[str]], np.ndarray]
 
 READING_LIST = "reading_list"
 PANEL = "panel"
