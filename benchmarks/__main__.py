@@ -37,9 +37,7 @@ def main(argv: list[str]) -> None:
             print(f"(no benchmark {name})")
             continue
         print(f"== {name}", flush=True)
-        sys.argv = [name]  # a benchmark with its own options parses only its own defaults
-        out = module.main()
-        parts.append(out if isinstance(out, str) else "")
+        parts.append(module.main())
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = (
         f"{MARK}\n\nLatest run: {stamp}, {platform.machine()}, Python "

@@ -24,10 +24,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
+import benchmarks.common  # noqa: F401  (sets the offline environment first)
 from bot.settings import get_settings
 
 SECRET = "bench-secret"
@@ -267,17 +264,19 @@ def table(r: dict) -> str:
     return "\n".join(out)
 
 
-def main() -> None:
+def main(attendees: int = 50, questions: int = 10) -> str:
+    result = run(attendees, questions)
+    out = table(result)
+    print(out)
+    for e in result["errors"][:10]:
+        print(f"- error: {e}")
+    assert not result["errors"], f"{len(result['errors'])} errors"
+    return out
+
+
+if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attendees", type=int, default=50)
     parser.add_argument("--questions", type=int, default=10)
     args = parser.parse_args()
-    result = run(args.attendees, args.questions)
-    print(table(result))
-    for e in result["errors"][:10]:
-        print(f"- error: {e}")
-    assert not result["errors"], f"{len(result['errors'])} errors"
-
-
-if __name__ == "__main__":
-    main()
+    main(args.attendees, args.questions)

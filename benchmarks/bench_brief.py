@@ -35,7 +35,7 @@ def _cold(fmt: str, data_dir: Path, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
+def main() -> str:
     from bot import pack
     from bot.brief.pack import build_brief
     from bot.brief.render import FORMATS as RENDER
@@ -71,7 +71,9 @@ def main() -> None:
                     "citations": len(brief.citations),
                 }
             )
-    print(table(f"debatebot brief, default pack ({os.cpu_count()} CPUs)", rows))
+    out = table(f"debatebot brief, default pack ({os.cpu_count()} CPUs)", rows)
+    print(out)
+    return out
 
 
 if __name__ == "__main__":

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -29,14 +29,6 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
         fn()
         out.append((time.perf_counter() - t) * 1000)
     return out
-
-
-@contextmanager
-def stopwatch() -> Iterator[list[float]]:
-    box: list[float] = []
-    t = time.perf_counter()
-    yield box
-    box.append(time.perf_counter() - t)
 
 
 def summary(latencies_ms: list[float]) -> dict[str, float]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 import yaml
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 TEXT_FILE = PROMPTS_DIR / "brief" / "text.yaml"
 WORDS_PER_MINUTE = 230
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -103,6 +104,22 @@ def display_name(source: Source) -> str:
     return names[0] if names else source.title
 
 
+class PerBrief(Generic[T]):
+    """What was made from the latest Brief (its pictures, files, tab content), made again only
+    for a new one: all attendees share the current pack."""
+
+    def __init__(self) -> None:
+        self._last: tuple[object, T] | None = None
+
+    def get(self, brief: object) -> T | None:
+        last = self._last
+        return last[1] if last is not None and last[0] is brief else None
+
+    def put(self, brief: object, value: T) -> T:
+        self._last = (brief, value)
+        return value
+
+
 def indexed_ids(bot: Bot) -> set[str]:
     """Sources with chunks in the index."""
     return {c.source_id for c in bot.retriever.chunks.values()}
@@ -160,19 +177,20 @@ def md_html_escape(value: object) -> str:
     return str(value).translate(_MD_HTML)
 
 
+def sentence_vectors(bot: Bot, chunks: list[Chunk]) -> list[tuple[Quote, np.ndarray]]:
+    """Every sentence of the chunks that has a vector stored at ingest, with that vector."""
+    vectors = bot.store.sentence_vectors([c.id for c in chunks])
+    return [
+        (Quote(c, i), vectors[sid])
+        for c in chunks
+        for i, sid in enumerate(sentence_ids(c))
+        if sid in vectors
+    ]
+
+
 def sentence_scores(bot: Bot, chunks: list[Chunk], qvec: np.ndarray) -> list[tuple[Quote, float]]:
     """Every sentence of the chunks with its cosine to `qvec` (vectors stored at ingest)."""
-    vectors = bot.store.sentence_vectors([c.id for c in chunks])
-    out = []
-    for c in chunks:
-        for i, sid in enumerate(sentence_ids(c)):
-            if sid in vectors:
-                out.append((Quote(c, i), float(vectors[sid] @ qvec)))
-    return out
-
-
-def embed(bot: Bot, text_: str) -> np.ndarray:
-    return np.asarray(bot.store.embedder.embed_query(text_), dtype=np.float32)
+    return [(quote, float(vec @ qvec)) for quote, vec in sentence_vectors(bot, chunks)]
 
 
 def question_query(question: OpenQuestion) -> str:

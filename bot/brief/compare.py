@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.answer.citations import Quote
 from bot.answer.structure import heading_chunk, linking_quotes, section_chunks
-from bot.brief.base import Citer, Line, display_name, indexed_ids, status, text
+from bot.brief.base import Citer, Line, display_name, indexed_ids, status, status_text, text
 from bot.debate.pack_data import DebatePack
 from bot.registry import Kind, Source
 
@@ -59,10 +59,6 @@ class Row:
 @dataclass
 class Comparison:
     rows: list[Row]
-
-    @property
-    def filled(self) -> int:
-        return sum(1 for r in self.rows for c in r.cells.values() if c is not None)
 
 
 def _cluster_quotes(bot: Bot, debate: DebatePack) -> dict[str, dict[str, Quote]]:
@@ -142,7 +138,7 @@ def table_rows(comparison: Comparison) -> list[list[str]]:
         [
             r.name,
             *(f"“{c.text}” [{c.n}]" if c else empty for c in (r.cells[k] for k in COLUMNS)),
-            text(f"status_{r.state}"),
+            status_text(r.state),
         ]
         for r in comparison.rows
     ]

@@ -20,12 +20,12 @@ from bot.brief.base import (
     Citer,
     Line,
     display_name,
-    embed,
     indexed_ids,
     question_query,
     reading_minutes,
     sentence_scores,
     status,
+    status_text,
     text,
 )
 from bot.debate.pack_data import DebatePack, OpenQuestion
@@ -55,7 +55,7 @@ class GuideEntry:
 
     @property
     def status_text(self) -> str:
-        return text(f"status_{self.state}")
+        return status_text(self.state)
 
 
 @dataclass
@@ -104,11 +104,12 @@ def _start(
     passages: list[Passage],
     qvec: np.ndarray,
     linking: Quote | None,
+    indexed: set[str],
 ) -> Line | None:
     """The best sentence of the source's best passage; for an unfetched source, the post's
     sentence that links to it."""
     own = [p.chunk for p in passages if p.chunk.source_id == src.id][:1]
-    if not own and src.id in indexed_ids(bot):
+    if not own and src.id in indexed:
         hits = bot.store.dense(qvec.tolist(), 1, {"source_id": src.id})
         own = [bot.retriever.chunks[cid] for cid, _ in hits if cid in bot.retriever.chunks]
     scored = sentence_scores(bot, own, qvec)
@@ -127,7 +128,7 @@ def question_guide(
     """The sources to read first for one question (pass the question's search if already run)."""
     query = question_query(q)
     passages = passages if passages is not None else bot.search(query, k=8)
-    qvec = qvec if qvec is not None else embed(bot, query)
+    qvec = qvec if qvec is not None else bot.retriever.query_vector(query)
     indexed = indexed_ids(bot)
     guide = QuestionGuide(q)
     for src, linking in _ranked(bot, q, passages, qvec)[:PER_QUESTION]:
@@ -137,7 +138,7 @@ def question_guide(
                 name=display_name(src),
                 state=status(bot, src, indexed),
                 minutes=reading_minutes(bot, src),
-                start=_start(bot, citer, src, passages, qvec, linking),
+                start=_start(bot, citer, src, passages, qvec, linking, indexed),
             )
         )
     return guide

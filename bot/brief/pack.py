@@ -118,7 +118,7 @@ class Brief:
 
     @property
     def indexed(self) -> int:
-        return sum(1 for r in self.reading_list if r.state == "indexed")
+        return len(self.indexed_ids)
 
 
 def _paras(citer: Citer, chunks: list[Chunk]) -> list[Para]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import markdown
 
-from bot.brief.base import md_escape, md_html_escape, text
+from bot.brief.base import PerBrief, md_escape, md_html_escape, text
 from bot.brief.compare import column_titles
 from bot.brief.pack import Brief
 from bot.prompts import render
@@ -44,23 +44,24 @@ class Pictures:
         }
 
 
-_PICTURES: dict[int, tuple[Brief, Pictures]] = {}  # the Brief is kept so its id stays its own
+_PICTURES: PerBrief[Pictures] = PerBrief()
 
 
 def make_pictures(brief: Brief) -> Pictures:
     """The pack's two figures, drawn once per Brief."""
     from bot.brief.pictures import clusters_png, timeline_png
 
-    done = _PICTURES.get(id(brief))
-    if done is None:
+    pictures = _PICTURES.get(brief)
+    if pictures is None:
         registry = brief.registry
-        pictures = Pictures(
-            timeline=timeline_png(registry, brief.debate),
-            clusters=clusters_png(registry, brief.debate, brief.indexed_ids),
+        pictures = _PICTURES.put(
+            brief,
+            Pictures(
+                timeline=timeline_png(registry, brief.debate),
+                clusters=clusters_png(registry, brief.debate, brief.indexed_ids),
+            ),
         )
-        _PICTURES.clear()
-        done = _PICTURES[id(brief)] = (brief, pictures)
-    return done[1]
+    return pictures
 
 
 def excerpt(sentence: str, words: int = EXCERPT_WORDS) -> str:
@@ -130,17 +131,25 @@ def html_body(brief: Brief, pictures: Pictures | None = None) -> str:
     return _link_markers(markdown.markdown(md, extensions=["tables"], output_format="html"))
 
 
+def _html_page(brief: Brief, body: str) -> str:
+    title = f"{brief.event.title} — {brief.event.date}"
+    return render("brief/pack.html.j2", title=title, body=body)
+
+
+def _pdf(brief: Brief, body: str) -> bytes:
+    from bot.brief.pdf import html_to_pdf
+
+    return html_to_pdf(body, title=brief.event.title)
+
+
 def render_html(brief: Brief, pictures: Pictures | None = None) -> str:
     """One self-contained page: no remote fonts, scripts, styles or images."""
-    title = f"{brief.event.title} — {brief.event.date}"
-    return render("brief/pack.html.j2", title=title, body=html_body(brief, pictures))
+    return _html_page(brief, html_body(brief, pictures))
 
 
 def render_pdf(brief: Brief, pictures: Pictures | None = None) -> bytes:
     """The same HTML body laid out as a PDF by ReportLab."""
-    from bot.brief.pdf import html_to_pdf
-
-    return html_to_pdf(html_body(brief, pictures), title=brief.event.title)
+    return _pdf(brief, html_body(brief, pictures))
 
 
 FORMATS: dict[str, Callable[[Brief], str | bytes]] = {
@@ -150,7 +159,7 @@ FORMATS: dict[str, Callable[[Brief], str | bytes]] = {
 }
 
 EXPORT_DIR = Path(tempfile.gettempdir()) / "debatebot-brief"  # where Gradio may serve files
-_FILES: dict[int, tuple[Brief, dict[str, Path]]] = {}
+_FILES: PerBrief[dict[str, Path]] = PerBrief()
 _FILES_LOCK = threading.Lock()
 
 
@@ -159,16 +168,16 @@ def pack_files(brief: Brief, folder: Path = EXPORT_DIR) -> dict[str, Path]:
     from bot.brief.compare import to_csv
 
     with _FILES_LOCK:
-        done = _FILES.get(id(brief))
-        if done and all(p.exists() for p in done[1].values()):
-            return done[1]
+        done = _FILES.get(brief)
+        if done is not None and all(p.exists() for p in done.values()):
+            return done
         out = folder / uuid.uuid4().hex[:12]
         out.mkdir(parents=True, exist_ok=True)
-        pictures = make_pictures(brief)
+        html = html_body(brief, make_pictures(brief))  # one body for the page and the PDF
         bodies: dict[str, str | bytes] = {
             "md": render_markdown(brief),
-            "html": render_html(brief, pictures),
-            "pdf": render_pdf(brief, pictures),
+            "html": _html_page(brief, html),
+            "pdf": _pdf(brief, html),
             "csv": to_csv(brief.comparison),
         }
         files = {}
@@ -179,6 +188,4 @@ def pack_files(brief: Brief, folder: Path = EXPORT_DIR) -> dict[str, Path]:
             else:
                 path.write_text(body, encoding="utf-8")
             files[fmt] = path
-        _FILES.clear()
-        _FILES[id(brief)] = (brief, files)
-        return files
+        return _FILES.put(brief, files)

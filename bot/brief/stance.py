@@ -20,10 +20,9 @@ from bot.brief.base import (
     Citer,
     Line,
     display_name,
-    embed,
     is_leadin,
     question_query,
-    sentence_scores,
+    sentence_vectors,
 )
 from bot.debate.pack_data import DebatePack, OpenQuestion, load_debate
 from bot.models import Chunk, Citation
@@ -94,19 +93,24 @@ def _about(bot: Bot, debate: DebatePack, line: Line, chunk: Chunk) -> list[str]:
     return names
 
 
-def _rank(
-    bot: Bot, debate: DebatePack, q: OpenQuestion, vec: np.ndarray
-) -> list[tuple[Quote, float, float]]:
-    """(quote, similarity to the view, relevance to the question), most similar first."""
-    chunks = _candidates(bot, debate, q)
-    relevance = {
-        quote.key: score for quote, score in sentence_scores(bot, chunks, embed(bot, q.wording))
-    }
-    scored = [
-        (quote, score, relevance.get(quote.key, 0.0))
-        for quote, score in sentence_scores(bot, chunks, vec)
+# A question's candidate sentences: (quote, its stored vector, relevance to the question).
+Pool = list[tuple[Quote, np.ndarray, float]]
+
+
+def _pool(bot: Bot, debate: DebatePack, q: OpenQuestion) -> Pool:
+    """The question's candidates, searched, fetched and scored for relevance once per question
+    (however many views are then ranked against them); lead-ins and questions left out."""
+    qvec = bot.retriever.query_vector(q.wording)
+    return [
+        (quote, vec, float(vec @ qvec))
+        for quote, vec in sentence_vectors(bot, _candidates(bot, debate, q))
         if not is_leadin(quote.text) and not quote.text.rstrip().endswith(("?", ":"))
     ]
+
+
+def _rank(pool: Pool, vec: np.ndarray) -> list[tuple[Quote, float, float]]:
+    """(quote, similarity to the view, relevance to the question), most similar first."""
+    scored = [(quote, float(v @ vec), relevance) for quote, v, relevance in pool]
     return sorted(scored, key=lambda s: -s[1])
 
 
@@ -133,7 +137,8 @@ def where_do_i_stand(bot: Bot, answers: dict[str, str], per_side: int = PER_SIDE
         view = (answers.get(q.id) or "").strip()
         if not view:
             continue
-        closest, furthest = _sides(_rank(bot, debate, q, embed(bot, view)), per_side)
+        ranked = _rank(_pool(bot, debate, q), bot.retriever.query_vector(view))
+        closest, furthest = _sides(ranked, per_side)
         stance.questions.append(
             QuestionStance(
                 q,
@@ -155,9 +160,10 @@ def compare_views(bot: Bot, before: dict[str, str], after: dict[str, str]) -> Ch
         b, a = (before.get(q.id) or "").strip(), (after.get(q.id) or "").strip()
         if not (a or b):
             continue
-        vb, va = (embed(bot, b) if b else None), (embed(bot, a) if a else None)
+        vb, va = (bot.retriever.query_vector(v) if v else None for v in (b, a))
         sim = float(vb @ va) if vb is not None and va is not None else 0.0
-        tops = [_rank(bot, debate, q, v)[:1] if v is not None else [] for v in (vb, va)]
+        pool = _pool(bot, debate, q)
+        tops = [_rank(pool, v)[:1] if v is not None else [] for v in (vb, va)]
         cb, ca = (_match(bot, debate, citer, t[0][0], t[0][1]) if t else None for t in tops)
         out.changes.append(ViewChange(q, b, a, round(sim, 3), cb, ca))
     out.citations = citer.cites.items

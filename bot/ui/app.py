@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import os
 from typing import Any
@@ -20,21 +18,11 @@ from bot.prompts import phrase
 from bot.retrieve.hybrid import Filters
 from bot.service import get_bot
 from bot.settings import Settings
-from bot.ui import ask, questions, reading_list
+from bot.ui import ask, moderator, prepare, questions, reading_list
 from bot.ui.context import ASK_TAB, UIContext, text
-from bot.ui.moderator import build_submit_box
 from bot.ui.render import escape_inline
 
 log = logging.getLogger(__name__)
-
-# --- Tabs added by other modules ----------------------------------------------------------
-# (module, label key in prompts/ui/text.yaml, tab id). Each module exposes
-# `build_tab(ctx: UIContext) -> None`, called inside its `with gr.Tab(...)`; a module that has
-# not landed yet is skipped, so the app works without it.
-EXTRA_TABS: tuple[tuple[str, str, str], ...] = (
-    ("bot.ui.prepare", "tab_prepare", "prepare"),
-    ("bot.ui.moderator", "tab_moderator", "moderator"),
-)
 
 # System fonts only: nothing is fetched from a font CDN, and phones render at once.
 THEME = gr.themes.Default(
@@ -142,16 +130,15 @@ def build_app(settings: Settings) -> gr.Blocks:
             with gr.Tab(text("tab_ask"), id=ASK_TAB, elem_id="db-tab-ask"):
                 ask.build_tab(ctx)
                 with gr.Accordion(text("send_box"), open=False, elem_id="db-send-box"):
-                    build_submit_box(ctx)
+                    moderator.build_submit_box(ctx)
             with gr.Tab(text("tab_questions"), id="questions", elem_id="db-tab-questions"):
                 questions.build_tab(ctx)
             with gr.Tab(text("tab_reading"), id="reading", elem_id="db-tab-reading"):
                 reading_list.build_tab(ctx)
-            for module, label, tab_id in EXTRA_TABS:
-                if importlib.util.find_spec(module) is None:
-                    continue
-                with gr.Tab(text(label), id=tab_id, elem_id=f"db-tab-{tab_id}"):
-                    importlib.import_module(module).build_tab(ctx)
+            with gr.Tab(text("tab_prepare"), id="prepare", elem_id="db-tab-prepare"):
+                prepare.build_tab(ctx)
+            with gr.Tab(text("tab_moderator"), id="moderator", elem_id="db-tab-moderator"):
+                moderator.build_tab(ctx)
         _register_api(ctx)
     demo.ui_context = ctx  # type: ignore[attr-defined]  (for launch's warm-up and for tests)
     return demo

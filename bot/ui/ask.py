@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 STORAGE_KEY = "debatebot-conversation"
 STREAM_PAUSE_S = 0.04  # long enough for the browser to paint each step, short enough to not wait
 EXPORT_DIR = Path(tempfile.gettempdir()) / "debatebot-exports"  # Gradio may serve the temp dir
+EXPORT_KEEP_S = 86_400  # a day is plenty to click "download"
+SWEEP_EVERY_S = 3_600
+_next_sweep = 0.0
 
 
 def chat_messages(turns: list[ConversationTurn]) -> list[dict[str, str]]:
@@ -51,7 +54,7 @@ def vote_of(liked: Any) -> Vote:
 def status_line(ctx: UIContext) -> str:
     """Which engine answers and when the index was built."""
     s = ctx.settings
-    if s.answer.engine == "llm" and s.llm.provider != "none":
+    if s.uses_llm:
         engine = text("engine_llm", model=s.llm.model, provider=s.llm.provider)
     else:
         engine = text("engine_offline")
@@ -77,14 +80,23 @@ def browser_secret(settings: Settings) -> str:
         return secrets.token_urlsafe(32)
 
 
+def sweep_exports() -> None:
+    """Delete exports older than a day; runs at most once an hour, not on every message."""
+    global _next_sweep
+    now = time.time()
+    if now < _next_sweep:
+        return
+    _next_sweep = now + SWEEP_EVERY_S
+    for old in EXPORT_DIR.glob("conversation-*.md"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < now - EXPORT_KEEP_S:
+                old.unlink()
+
+
 def export_file(markdown: str) -> str:
     """Write the export where Gradio may serve it from; return its path."""
     EXPORT_DIR.mkdir(parents=True, exist_ok=True)
-    stale = time.time() - 86_400
-    for old in EXPORT_DIR.glob("conversation-*.md"):  # a day is plenty to click "download"
-        with contextlib.suppress(OSError):
-            if old.stat().st_mtime < stale:
-                old.unlink()
+    sweep_exports()
     path = EXPORT_DIR / f"conversation-{uuid.uuid4().hex[:12]}.md"
     path.write_text(markdown, encoding="utf-8")
     return str(path)
@@ -170,7 +182,8 @@ def build_tab(ctx: UIContext) -> None:
             time.sleep(STREAM_PAUSE_S)
         turns.append(ConversationTurn(question=message, answer=answer))
         md, file = _exports(turns)
-        yield chat_messages(turns), dump_turns(turns), gr.skip(), md, file
+        done = {"role": "assistant", "content": answer_html(answer)}
+        yield [*shown, asked, done], dump_turns(turns), gr.skip(), md, file
 
     chain_io = {
         "inputs": [question, turns_store, source],

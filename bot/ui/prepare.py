@@ -12,19 +12,20 @@ import io
 import logging
 import random
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import gradio as gr
 from PIL import Image
 
-from bot.brief.base import md_escape, text
+from bot.brief.base import PerBrief, md_escape, text
 from bot.brief.compare import column_titles, table_rows
 from bot.brief.pack import Brief, current_brief
 from bot.brief.quiz import Quiz, check, make_quiz
-from bot.brief.render import make_pictures, pack_files, render_guide, render_markdown, safe_link
+from bot.brief.render import make_pictures, pack_files, render_guide, safe_link
 from bot.brief.stance import compare_views, where_do_i_stand
 from bot.debate.pack_data import load_debate
 from bot.prompts import render
+from bot.ui.context import UIContext
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +33,6 @@ QUIZ_SIZE = 6
 BEFORE_KEY = "debatebot-stance-before"
 NOW_KEY = "debatebot-stance-now"
 _QUICK = {"api_visibility": "private"}
-
-
-class PrepareContext(Protocol):
-    """What the tab needs of the app's context (bot/ui/context.py `UIContext`)."""
-
-    settings: Any
-    bot: Any
-    demo: gr.Blocks | None
 
 
 @dataclass
@@ -70,7 +63,7 @@ def _png(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data))
 
 
-def _layout(ctx: PrepareContext) -> _Handles:
+def _layout(ctx: UIContext) -> _Handles:
     gr.Markdown(text("tab_intro"))
     open_questions = load_debate(ctx.settings).open_questions
     question_ids = [q.id for q in open_questions]
@@ -127,20 +120,18 @@ def _layout(ctx: PrepareContext) -> _Handles:
 
 
 # --- what the events do: thin calls into bot.brief --------------------------------------
-_SHOWN: dict[int, tuple[Brief, tuple[Any, ...]]] = {}
+_SHOWN: PerBrief[tuple[Any, ...]] = PerBrief()
 
 
-def _briefing(ctx: PrepareContext) -> tuple[Any, ...]:
+def _briefing(ctx: UIContext) -> tuple[Any, ...]:
     """What the tab shows of the pack, rendered once per index version for all attendees."""
     try:
         brief = current_brief(ctx.bot)
     except Exception as exc:  # no index yet, or the store is down: say so in the tab
         log.exception("briefing failed")
         return (md_escape(str(exc)), None, None, [], "", *[gr.skip()] * 4)
-    if id(brief) not in _SHOWN:
-        _SHOWN.clear()
-        _SHOWN[id(brief)] = (brief, _shown(brief))
-    return _SHOWN[id(brief)][1]
+    shown = _SHOWN.get(brief)
+    return shown if shown is not None else _SHOWN.put(brief, _shown(brief))
 
 
 def _shown(brief: Brief) -> tuple[Any, ...]:
@@ -151,7 +142,7 @@ def _shown(brief: Brief) -> tuple[Any, ...]:
         for f in ("md", "html", "pdf", "csv")
     ]
     return (
-        render_markdown(brief),
+        files["md"].read_bytes().decode("utf-8"),  # the Markdown pack_files has just written
         _png(pictures.timeline),
         _png(pictures.clusters),
         table_rows(brief.comparison),
@@ -160,7 +151,7 @@ def _shown(brief: Brief) -> tuple[Any, ...]:
     )
 
 
-def _new_quiz(ctx: PrepareContext, seed: int | None = None) -> tuple[Any, ...]:
+def _new_quiz(ctx: UIContext, seed: int | None = None) -> tuple[Any, ...]:
     seed = seed if seed is not None else random.randrange(2**31)
     quiz = make_quiz(ctx.bot, seed, QUIZ_SIZE)
     radios = [
@@ -187,12 +178,12 @@ def _reveal(quiz: Quiz | None, *given: str | None) -> list[str]:
     return out + [""] * (QUIZ_SIZE - len(out))
 
 
-def _answers(ctx: PrepareContext, values: tuple[str, ...]) -> dict[str, str]:
+def _answers(ctx: UIContext, values: tuple[str, ...]) -> dict[str, str]:
     ids = [q.id for q in load_debate(ctx.settings).open_questions]
     return {qid: (v or "").strip() for qid, v in zip(ids, values, strict=True) if (v or "").strip()}
 
 
-def _stance(ctx: PrepareContext, *values: str) -> tuple[str, dict[str, str]]:
+def _stance(ctx: UIContext, *values: str) -> tuple[str, dict[str, str]]:
     answers = _answers(ctx, values)
     if not answers:
         return text("stance_nothing"), answers
@@ -201,14 +192,14 @@ def _stance(ctx: PrepareContext, *values: str) -> tuple[str, dict[str, str]]:
     return page, answers
 
 
-def _compare(ctx: PrepareContext, before: dict[str, str] | None, *values: str) -> str:
+def _compare(ctx: UIContext, before: dict[str, str] | None, *values: str) -> str:
     if not before:
         return text("stance_no_before")
     changes = compare_views(ctx.bot, before, _answers(ctx, values))
     return render("brief/stance_changes.md.j2", changes=changes, esc=md_escape, url=safe_link)
 
 
-def _wire(ctx: PrepareContext, h: _Handles) -> None:
+def _wire(ctx: UIContext, h: _Handles) -> None:
     assert ctx.demo is not None, "build_tab needs ctx.demo (the app's Blocks)"
     ids = [q.id for q in load_debate(ctx.settings).open_questions]
     shown = [h.briefing, h.timeline, h.clusters, h.table, h.guide, *h.downloads]
@@ -226,17 +217,17 @@ def _wire(ctx: PrepareContext, h: _Handles) -> None:
     h.quiz_new.click(lambda: _new_quiz(ctx), None, quiz_out, **_QUICK)
     h.quiz_check.click(_reveal, [h.quiz, *h.questions], h.reveals, **_QUICK)
     h.stance_run.click(lambda *v: _stance(ctx, *v), h.views, [h.stance_out, h.now], **_QUICK)
-    h.stance_save.click(
-        lambda *v: (_answers(ctx, v), _answers(ctx, v), text("stance_saved")),
-        h.views,
-        [h.before, h.now, h.stance_out],
-        **_QUICK,
-    )
+
+    def save(*v: str) -> tuple[dict[str, str], dict[str, str], str]:
+        answers = _answers(ctx, v)
+        return answers, dict(answers), text("stance_saved")
+
+    h.stance_save.click(save, h.views, [h.before, h.now, h.stance_out], **_QUICK)
     h.stance_compare.click(
         lambda b, *v: _compare(ctx, b, *v), [h.before, *h.views], h.stance_out, **_QUICK
     )
 
 
-def build_tab(ctx: PrepareContext) -> None:
+def build_tab(ctx: UIContext) -> None:
     """Called inside the app's `with gr.Tab(...)` for the Prepare tab."""
     _wire(ctx, _layout(ctx))

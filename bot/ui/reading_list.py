@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 from pydantic import BaseModel
 
-from bot.ingest.snapshots import snapshot_status
+from bot.brief.base import indexed_ids, status
 from bot.registry import Cluster, Kind
 from bot.service import Bot
 from bot.ui.context import UIContext, text, text_list
@@ -32,7 +32,7 @@ class ReadingListEntry(BaseModel):
 def reading_list(bot: Bot, cluster: str = "", kind: str = "") -> list[ReadingListEntry]:
     """The registry, optionally filtered, with whether each source is indexed or missing."""
     try:
-        indexed = set(bot.store.indexed_sources())
+        indexed = indexed_ids(bot)
     except Exception as exc:  # no store yet: everything reads as not indexed
         log.warning("cannot read the index: %s", exc)
         indexed = set()
@@ -42,11 +42,6 @@ def reading_list(bot: Bot, cluster: str = "", kind: str = "") -> list[ReadingLis
             continue
         if kind and s.kind.value != kind:
             continue
-        if s.id in indexed:
-            status = "indexed"
-        else:
-            present, _ = snapshot_status(bot.settings.snapshots_dir, s)
-            status = "snapshot" if present == "present" else "missing"
         rows.append(
             ReadingListEntry(
                 id=s.id,
@@ -55,7 +50,7 @@ def reading_list(bot: Bot, cluster: str = "", kind: str = "") -> list[ReadingLis
                 date=s.date,
                 kind=s.kind.value,
                 cluster=s.cluster.value if s.cluster else "",
-                status=status,
+                status=status(bot, s, indexed),
                 url=s.url,
             )
         )
