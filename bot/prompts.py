@@ -87,18 +87,28 @@ def render(name: str, **values: Any) -> str:
     return template(name).render(**values)
 
 
-@lru_cache(maxsize=1)
-def _phrases(folder: Path = PROMPTS_DIR) -> dict[str, str]:
-    data = yaml.safe_load((folder / "phrases.yaml").read_text(encoding="utf-8")) or {}
-    return {str(k): str(v).strip() for k, v in data.items()}
+@lru_cache(maxsize=16)
+def data_file(name: str) -> dict[str, Any]:
+    """A YAML file of words under prompts/ (e.g. 'ui/text.yaml'), read once per process."""
+    return yaml.safe_load((PROMPTS_DIR / name).read_text(encoding="utf-8")) or {}
+
+
+def lookup(file: str, key: str, what: str, strip: bool = False, /, **values: Any) -> str:
+    """Entry `key` of prompts/<file>, filled with `values`; a missing key names the file.
+
+    `what` says what the entry is, for the error ("phrase", "UI text"). The parameters are
+    positional-only so any name, "name" included, can be a template value.
+    """
+    data = data_file(file)
+    if key not in data:
+        raise PromptError(f"no {what} named '{key}' in prompts/{file}")
+    value = str(data[key]).strip() if strip else str(data[key])
+    return value.format(**values) if values else value
 
 
 def phrase(key: str, **values: Any) -> str:
     """A shared user-facing sentence, named once (e.g. 'not_in_reading_list')."""
-    phrases = _phrases()
-    if key not in phrases:
-        raise PromptError(f"no phrase named '{key}' in prompts/phrases.yaml")
-    return phrases[key].format(**values) if values else phrases[key]
+    return lookup("phrases.yaml", key, "phrase", True, **values)
 
 
 def all_templates(folder: Path = PROMPTS_DIR) -> list[str]:

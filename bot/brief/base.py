@@ -7,12 +7,10 @@ enters the pack. Numbers come from the one `CitationList` of the pack (bot/answe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
-import yaml
 
 from bot.answer.citations import CitationList, Quote
 from bot.answer.structure import links_here, source_names
@@ -21,29 +19,19 @@ from bot.index.store import sentence_ids
 from bot.ingest.loaders import LoadError, load_document
 from bot.ingest.snapshots import snapshot_status
 from bot.models import Chunk
-from bot.prompts import PROMPTS_DIR, PromptError
+from bot.prompts import lookup
 from bot.registry import Kind, Source
 
 if TYPE_CHECKING:
     from bot.service import Bot
 
-TEXT_FILE = PROMPTS_DIR / "brief" / "text.yaml"
 WORDS_PER_MINUTE = 230
 T = TypeVar("T")
 
 
-@lru_cache(maxsize=1)
-def _texts(path: Path = TEXT_FILE) -> dict[str, str]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): str(v) for k, v in data.items()}
-
-
 def text(key: str, **values: Any) -> str:
     """A word or phrase of the pack from prompts/brief/text.yaml."""
-    texts = _texts()
-    if key not in texts:
-        raise PromptError(f"no text named '{key}' in {TEXT_FILE}")
-    return texts[key].format(**values) if values else texts[key]
+    return lookup("brief/text.yaml", key, "text", **values)
 
 
 @dataclass(frozen=True)

@@ -6,25 +6,16 @@ import re
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
-from bot.prompts import PROMPTS_DIR, PromptError
-
-FOLDER = PROMPTS_DIR / "moderator"
+from bot.prompts import data_file, lookup
 
 
-@lru_cache(maxsize=4)
 def _yaml(name: str) -> dict:
-    return yaml.safe_load((FOLDER / name).read_text(encoding="utf-8")) or {}
+    return data_file(f"moderator/{name}")
 
 
 def message(key: str, **values: Any) -> str:
     """A console or audience message from `prompts/moderator/messages.yaml`."""
-    messages = _yaml("messages.yaml")
-    if key not in messages:
-        raise PromptError(f"no message named '{key}' in prompts/moderator/messages.yaml")
-    text = str(messages[key]).strip()
-    return text.format(**values) if values else text
+    return lookup("moderator/messages.yaml", key, "message", True, **values)
 
 
 def route_label(route: str | None) -> str:
@@ -55,7 +46,4 @@ def asks_for(kind: str, text: str) -> str | None:
 
 def feed_reason(key: str, **values: Any) -> str:
     """Why the prompt feed suggests something, from `prompts/moderator/feed_reasons.yaml`."""
-    reasons = _yaml("feed_reasons.yaml")
-    if key not in reasons:
-        raise PromptError(f"no feed reason named '{key}' in prompts/moderator/feed_reasons.yaml")
-    return str(reasons[key]).format(**values)
+    return lookup("moderator/feed_reasons.yaml", key, "feed reason", **values)

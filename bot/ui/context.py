@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from bot.prompts import PROMPTS_DIR, PromptError
+from bot.prompts import PromptError, data_file, lookup
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -26,23 +22,14 @@ if TYPE_CHECKING:
 ASK_TAB = "ask"
 
 
-@lru_cache(maxsize=1)
-def _ui_text(folder: Path = PROMPTS_DIR) -> dict[str, Any]:
-    return yaml.safe_load((folder / "ui" / "text.yaml").read_text(encoding="utf-8")) or {}
-
-
 def text(key: str, **values: Any) -> str:
     """A UI string from prompts/ui/text.yaml (labels live there, not in code)."""
-    data = _ui_text()
-    if key not in data:
-        raise PromptError(f"no UI text named '{key}' in prompts/ui/text.yaml")
-    value = data[key]
-    return str(value).format(**values) if values else str(value)
+    return lookup("ui/text.yaml", key, "UI text", **values)
 
 
 def text_list(key: str) -> list[str]:
     """A list-valued UI entry (starter questions, column names)."""
-    value = _ui_text().get(key)
+    value = data_file("ui/text.yaml").get(key)
     if not isinstance(value, list):
         raise PromptError(f"UI text '{key}' in prompts/ui/text.yaml is not a list")
     return [str(v) for v in value]
