@@ -12,14 +12,15 @@ from functools import cached_property
 import numpy as np
 
 from bot import pack
+from bot.answer.answerable import ignored_word
 from bot.answer.citations import CitationList, Quote, renumber
 from bot.answer.intent import read_intent
-from bot.answer.offline import ScoredQuote, compose, score_sentences
+from bot.answer.offline import ScoredQuote, compose, question_names, score_sentences
 from bot.answer.question import clean_question
 from bot.answer.verify import locate
 from bot.index.build import open_store
 from bot.index.store import IndexMismatchError, IndexStore, StoreUnavailableError
-from bot.models import Answer, Passage
+from bot.models import Answer, Passage, chunk_id_of
 from bot.prompts import phrase, render
 from bot.registry import Source, by_id
 from bot.retrieve.hybrid import Filters, Retriever
@@ -242,6 +243,10 @@ class Bot:
             sid: self.retriever.chunks_of(sid) for sid in {p.chunk.source_id for p in passages}
         }
         items = compose(scored, cfg, cites, qtokens, neighbours)
+        missing = self._ignored_word(question, cites, None if context else qvec)
+        if missing:
+            lead = phrase("not_about", word=missing)
+            return self.abstain(question, passages, engine="offline", lead=lead)
         text = render("answer/offline.md.j2", items=items).strip()
         return Answer(
             question=question,
@@ -249,6 +254,21 @@ class Bot:
             abstained=False,
             engine="offline",
             citations=cites.items,
+        )
+
+    def _ignored_word(
+        self, question: str, cites: CitationList, qvec: np.ndarray | None
+    ) -> str | None:
+        """A word the question turns on that the shown sentences ignore (bot.answer.answerable)."""
+        stored = self.store.sentence_vectors(list(dict.fromkeys(map(chunk_id_of, cites.keys))))
+        vectors = np.array([stored[k] for k in cites.keys if k in stored], dtype=np.float32)
+        return ignored_word(
+            question,
+            [c.quote for c in cites.items],
+            vectors,
+            self.store.embedder.encode,
+            question_vector=qvec,
+            names=frozenset(question_names(question)),
         )
 
     def abstain(

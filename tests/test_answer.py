@@ -29,6 +29,19 @@ def test_out_of_scope_question_abstains_with_related_reading(bot) -> None:
     assert citation_problems(answer, bot) == []
 
 
+def test_a_question_whose_point_the_passages_ignore_abstains_naming_it(bot) -> None:
+    # The debate's date and venue sentences match every word of this question but one.
+    answer = bot.ask("What's the weather going to be like in Geneva on the day of the debate?")
+    assert answer.abstained and answer.citations == [] and answer.related
+    assert answer.answer.startswith(phrase("not_in_reading_list"))
+    assert "“weather”" in answer.answer
+    assert citation_problems(answer, bot) == []
+    # The same words without the one the passages ignore: answered from those passages.
+    twin = bot.ask("Where in Geneva is the debate held, and on which day?")
+    assert not twin.abstained
+    assert any("July 10" in c.quote for c in twin.citations)
+
+
 def test_false_premise_gets_the_contradicting_passage(bot) -> None:
     answer = bot.ask("Since CERN is part of the United Nations, who runs it there?")
     assert not answer.abstained

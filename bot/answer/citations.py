@@ -54,6 +54,11 @@ class CitationList:
         self.items.append(to_citation(n, quote, self.sources))
         return n
 
+    @property
+    def keys(self) -> list[str]:
+        """The sentence ids cited so far, in order of first use."""
+        return list(self._by_key)
+
     def citation(self, quote: Quote) -> Citation:
         """The quote's citation (cited now if it was not yet)."""
         return self.items[self.cite(quote) - 1]
