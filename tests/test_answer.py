@@ -42,6 +42,21 @@ def test_a_question_whose_point_the_passages_ignore_abstains_naming_it(bot) -> N
     assert any("July 10" in c.quote for c in twin.citations)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The only number near the summit is the year the question already gives.
+        "Roughly how many people attended the 2017 AI for Good Summit?",
+        # A date is asked: what the post says about the institute is not one.
+        "When did the Tony Blair Institute publish its call for a UK public AI lab?",
+    ],
+)
+def test_a_figure_the_post_does_not_give_is_not_answered(bot, question) -> None:
+    answer = bot.ask(question)
+    assert answer.abstained and answer.engine == "offline"
+    assert answer.answer.startswith(phrase("not_in_reading_list"))
+
+
 def test_false_premise_gets_the_contradicting_passage(bot) -> None:
     answer = bot.ask("Since CERN is part of the United Nations, who runs it there?")
     assert not answer.abstained

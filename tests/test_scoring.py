@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer.offline import _coverage, _mentions, question_names
+from bot.answer.offline import _SIGNPOST, _counts, _coverage, _mentions, question_names
 from bot.retrieve.text import Rarity
 
 
@@ -29,6 +29,8 @@ def test_words_opening_a_sentence_are_not_names_unless_acronyms() -> None:
         ("LHC", "the world’s biggest particle accelerator, the Large Hadron Collider", True),
         ("LHC", "a large collider", False),
         ("CERN", "CERN’s budget", True),
+        ("AI-for-Good", "private sector neglect of AI for Good and AI safety", True),
+        ("AI-for-Good", "AI is good for research", False),
     ],
 )
 def test_names_match_by_alias_and_acronyms_only_in_capitals(
@@ -42,3 +44,34 @@ def test_a_common_name_missing_costs_less_than_a_rare_one() -> None:
     without_common = _coverage(["CERN", "NAIRR"], "the NAIRR in the US", idf)
     without_rare = _coverage(["CERN", "NAIRR"], "CERN in Geneva", idf)
     assert without_common > 0.9 > 0.1 > without_rare
+
+
+@pytest.mark.parametrize(
+    ("sentence", "counts"),
+    [
+        ("first proposed by Gary Marcus at the AI for Good Summit in 2017.", False),
+        ("CERN has 25 member states", True),
+        ("over 12’000 scientists of over 110 nationalities", True),
+        ("a budget of about ten billion", True),
+        ("the 2017 summit and its 2017 programme", False),
+    ],
+)
+def test_how_many_wants_a_number_that_is_not_a_year_or_the_questions_own(
+    sentence: str, counts: bool
+) -> None:
+    # The question "How many attended the 2017 summit?" gives 2017 itself.
+    assert _counts(sentence, {"2017"}) is counts
+
+
+@pytest.mark.parametrize(
+    ("sentence", "signpost"),
+    [
+        ("The first section offers context on the structure and historical motivations.", True),
+        ("The following is a high-level overview of proposals.", True),
+        ("Finally, a few key discussion questions are highlighted.", True),
+        ("The first column reflects the proposing authors.", False),
+        ("CERN’s annual budget is about 1.4 billion CHF.", False),
+    ],
+)
+def test_sentences_steering_through_the_post_are_told_apart(sentence: str, signpost: bool) -> None:
+    assert bool(_SIGNPOST.match(sentence)) is signpost

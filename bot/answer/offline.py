@@ -25,6 +25,14 @@ _DANGLING = re.compile(
     r"as such|indeed|by contrast|even|yet)\b",
     re.IGNORECASE,
 )
+# Sentences that steer the reader through the post ("The first section offers...", "The
+# following is an overview...") name its topics without saying anything about them.
+_SIGNPOST = re.compile(
+    r"^(finally,\s+)?(the\s+(first|second|third|next|last|final)\s+section|the\s+following\s+"
+    r"(is|are)|a\s+few\s+key\b.*\bhighlighted)",
+    re.I,
+)
+_ABOUT_POST = re.compile(r"\b(post|blog|article|section|sections|overview)\b", re.I)
 _LISTISH = {"list", "example", "mission", "area", "type", "kind", "which", "dimension", "goal"}
 
 
@@ -42,7 +50,7 @@ class ScoredQuote:
 
 # Weights of the sentence score, chosen on tests/eval/dev.jsonl (see docs/BENCHMARKS.md).
 W_COS, W_LEX, W_RANK = 0.85, 0.50, 0.01
-ENTITY_PENALTY, TYPE_PENALTY = 1.00, 0.50
+ENTITY_PENALTY, TYPE_PENALTY, SIGNPOST_PENALTY = 1.00, 0.50, 0.15
 NEXT_MARGIN, KEEP_MARGIN = 0.30, 0.16
 LEX_FULL_AT = 4
 
@@ -50,11 +58,27 @@ _NAME = re.compile(r"(?<![\w'’])([A-Z][\w’'-]*[A-Za-z0-9]|[0-9]{4})")
 _COUNT_Q = re.compile(r"\bhow (many|much|big|large)\b|\bwhat (number|share|percentage)\b", re.I)
 _WHEN_Q = re.compile(r"^\s*(when|what year|which year)\b", re.I)
 _NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|thousand|"
-    r"million|billion|dozen|half)\b",
+    r"\d(?:[\d’',.]*\d)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|"
+    r"hundred|thousand|million|billion|dozen|half)\b",
     re.I,
 )
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
+
+
+def wants_figure(question: str) -> bool:
+    """Whether the question asks for a number or a year, which only some sentences can give."""
+    return bool(_COUNT_Q.search(question) or _WHEN_Q.search(question))
+
+
+def _counts(text: str, given: set[str]) -> bool:
+    """Whether the text has a number that can answer "how many": not a year, and not one the
+    question itself gave ("How many attended the 2017 summit?" is not answered by "in 2017")."""
+    return any(
+        not _YEAR.fullmatch(n) and n not in given
+        for n in (m.group(0).lower() for m in _NUMBER.finditer(text))
+    )
+
+
 # "How much does it cost", "what is the budget": only an amount of money answers these.
 _MONEY_Q = re.compile(
     r"\b(cost|costs|price|prices|budget|budgets|fee|fees|spend|spends|spending|salary|"
@@ -102,7 +126,9 @@ def _mentions(name: str, context: str, folded: str) -> bool:
     "us")."""
     for form in _ALIAS_OF.get(name.lower(), (name,)):
         hay, needle = (context, form) if _acronym(form) else (folded, fold(form))
-        if re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", hay):
+        # "AI-for-Good" is the post's "AI for Good": hyphens and spaces are one separator.
+        pattern = r"[\s-]+".join(map(re.escape, re.split(r"[\s-]+", needle)))
+        if re.search(rf"(?<!\w){pattern}(?!\w)", hay):
             return True
         if _acronym(form) and form.isalpha() and re.search(_spelled_out(form), context):
             return True
@@ -155,6 +181,8 @@ def score_sentences(
     wants_number = bool(_COUNT_Q.search(question))
     wants_money = wants_number and bool(_MONEY_Q.search(question))
     wants_year = bool(_WHEN_Q.search(question))
+    given = {m.group(0).lower() for m in _NUMBER.finditer(question)}
+    signpost_penalty = 0.0 if _ABOUT_POST.search(question) else SIGNPOST_PENALTY
     # Word overlap with a two-word question is all or nothing, so it gains 1/LEX_FULL_AT of its
     # weight per distinct question word beyond the first (in full from five words).
     w_lex = W_LEX * min(1.0, max(0, len(set(qtokens)) - 1) / LEX_FULL_AT)
@@ -173,12 +201,14 @@ def score_sentences(
             cos = float(vec @ qvec)
             lex = overlap(qtokens, tokenize(q.text), idf)
             typed = not (
-                (wants_number and not _NUMBER.search(q.text))
+                (wants_number and not _counts(q.text, given))
                 or (wants_money and not _MONEY.search(q.text))
                 or (wants_year and not _YEAR.search(q.text))
             )
             score = W_COS * cos + w_lex * lex - W_RANK * rank
             score -= ENTITY_PENALTY * (1.0 - entities) + (0.0 if typed else TYPE_PENALTY)
+            if _SIGNPOST.match(q.text):
+                score -= signpost_penalty
             out.append(ScoredQuote(q, score, cos, lex, rank, entities, typed))
     out.sort(key=lambda s: -s.score)
     return out

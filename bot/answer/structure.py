@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.answer.citations import CitationList, Quote
+from bot.answer.offline import wants_figure
 from bot.debate.pack_data import DebatePackError, load_debate
 from bot.models import Answer, Chunk
 from bot.prompts import render
@@ -262,7 +263,8 @@ def answer_structure(bot: Bot, question: str, filters: Filters | None) -> Answer
                 return found
     except DebatePackError:
         return None
-    if _ABOUT.search(q):
+    # "When did X publish its call for...?" wants a date, not what the post says about X.
+    if _ABOUT.search(q) and not wants_figure(question):
         named = mentioned_sources(question, bot.registry)
         if named and len(named) <= 3:
             return _about_source(bot, question, named)
