@@ -25,7 +25,7 @@ import numpy as np
 
 from bot.retrieve.text import tokenize
 
-MIN_IMPORTANCE = 0.12  # 1 - cos(question, question without the word)
+MIN_IMPORTANCE = 0.08  # 1 - cos(question, question without the word)
 MIN_GAIN = 0.05  # best cos(answer, question without it) - best cos(answer, question)
 MAX_RELATEDNESS = 0.06  # best cos(word, answer sentence)
 

@@ -34,6 +34,9 @@ _OUTLINE = re.compile(
 _CLUSTERS = re.compile(
     r"\b(clusters?|four\s+(groups|categories|families|kinds|types|visions))\b"
     r"|\b(groups|categories|kinds|types)\s+of\s+(the\s+)?(cern\s+for\s+ai\s+)?proposals\b"
+    # "the different versions of a CERN for AI", "what people mean by 'CERN for AI'"
+    r"|\b(versions|visions|interpretations|meanings|flavou?rs|strands)\b.{0,40}\bcern\s+for\s+ai\b"
+    r"|\bcern\s+for\s+ai\b.{0,80}\b(versions|visions|interpretations|meanings|flavou?rs|strands)\b"
 )
 _ABOUT = re.compile(
     r"\b(say|says|said|write|wrote|mention|mentions|about|propose|proposed|suggest|suggested|"
