@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer.citations import markers, renumber
+from bot.answer.citations import CitationList, Quote, markers, renumber
+from bot.answer.offline import ScoredQuote, compose
 from bot.evaluate import citation_problems
 from bot.models import Citation
 from bot.prompts import all_templates, phrase, template
@@ -174,3 +175,16 @@ def test_where_does_the_post_say_a_thing_it_does_not_say(bot, question) -> None:
     answer = bot.ask(question)
     assert answer.abstained and answer.answer.startswith(phrase("not_said"))
     assert answer.citations == [] and answer.related
+
+
+def test_a_sentence_going_on_with_the_best_one_is_kept_whatever_its_score(bot) -> None:
+    chunk = next(c for c in bot.retriever.chunks.values() if "This tension is" in c.text)
+    first = next(
+        i for i, _ in enumerate(chunk.sentences) if "Open-source AI" in Quote(chunk, i).text
+    )
+    best = ScoredQuote(Quote(chunk, first), score=0.6, cos=0.6, lex=0.0, rank=0)
+    # "This tension is especially sharp..." scores low alone: its subject is in the sentence before.
+    low = ScoredQuote(Quote(chunk, first + 1), score=0.05, cos=0.05, lex=0.0, rank=0)
+    cites = CitationList(bot.sources)
+    items = compose([best, low], bot.settings.answer, cites, [], {})
+    assert [i["text"] for i in items] == [best.quote.text, low.quote.text]

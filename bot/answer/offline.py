@@ -266,7 +266,10 @@ def compose(
     top = chosen[0].quote
     if top.index + 1 < len(top.chunk.sentences):
         nxt = by_key.get(sentence_id(top.chunk.id, top.index + 1))
-        if nxt and nxt not in chosen and nxt.score >= best - NEXT_MARGIN:
+        # One that opens with "This tension..." goes on with the same thought: kept whatever
+        # its own score, which suffers from the words it leaves to the sentence before.
+        follows = nxt is not None and bool(_DANGLING.match(nxt.quote.text))
+        if nxt and nxt not in chosen and (follows or nxt.score >= best - NEXT_MARGIN):
             chosen.append(nxt)
 
     wants_list = bool(set(qtokens) & _LISTISH)
