@@ -77,6 +77,8 @@ def test_follow_up_uses_the_previous_turn(bot) -> None:
         ("List the four clusters", "d) CERN for AGI"),
         ("What did the post say about Brundage?", "5-4-5 plan"),
         ("How is the post organised?", "The first section offers context"),
+        ("What are the different visions of a CERN for AI?", "a) CERN for AI Academics"),
+        ("How does the safety cluster differ from the AGI one?", "Reduce risks of competitive"),
     ],
 )
 def test_questions_about_the_debate_come_from_the_post_structure(bot, question, expect) -> None:
@@ -84,6 +86,16 @@ def test_questions_about_the_debate_come_from_the_post_structure(bot, question, 
     assert answer.engine == "structure" and not answer.abstained
     assert any(expect in c.quote for c in answer.citations)
     assert citation_problems(answer, bot) == []
+
+
+def test_a_comparison_of_clusters_quotes_each_side_and_nothing_else(bot) -> None:
+    answer = bot.ask("How is the academics' version different from the AI-for-Good version?")
+    sections = {c.section for c in answer.citations}
+    assert answer.engine == "structure"
+    assert {s.rsplit("> ", 1)[-1] for s in sections} == {
+        "a) CERN for AI Academics",
+        "b) CERN for AI for Good",
+    }
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,8 @@ from bot.retrieve.text import fold
 if TYPE_CHECKING:
     from bot.service import Bot
 
+COMPARE_SENTENCES = 3  # per cluster compared: its vision and the start of its rationale
+
 _OPEN_QUESTIONS = re.compile(
     r"\b(open|discussion|key|debate'?s?|five)\s+questions?\b|\bquestions?\s+(for|of|in)\s+the\s+"
     r"(debate|discussion|post|blog)|\bwhat\s+will\s+the\s+debate\s+(discuss|cover|be\s+about)"
@@ -46,6 +48,10 @@ _EXAMPLES = re.compile(
     r"\b(examples?|initiatives?|proposals?|projects?|who)\b.{0,80}\b(cluster|camp|version|group|"
     r"vision|type|kind|idea|strand|category)\b|\b(cluster|camp|version|group|category)\b.{0,60}"
     r"\b(examples?|initiatives?|proposals?|projects?)\b"
+)
+_CONTRAST = re.compile(
+    r"\b(differ|differs|different|difference|differences|compare|compared|comparison|versus|vs|"
+    r"separates?|distinguish\w*|contrast\w*)\b"
 )
 _SPECIFIC_Q = re.compile(r"\b(question|point)\s+\(?([a-e])\)?(?:\W|$)")
 
@@ -189,6 +195,32 @@ def _cluster_named(question: str, clusters) -> list:
     return found
 
 
+def _compare_clusters(bot: Bot, question: str) -> Answer | None:
+    """Two or more named clusters side by side: each one's vision and rationale, as written."""
+    debate = load_debate(bot.settings)
+    named = _cluster_named(question, debate.clusters)
+    if len(named) < 2:
+        return None
+    cites = CitationList(bot.sources)
+    items = []
+    for cl in named:
+        head = heading_chunk(bot, debate.event.post_source, cl.heading)
+        if head is None:
+            return None
+        said = [
+            Quote(c, i)
+            for c in section_chunks(bot, head)
+            if c.block_kind != "list"
+            for i in range(len(c.sentences))
+        ]
+        # "Examples:" introduces the list; the vision and the rationale come before it.
+        said = [q for q in said if not q.text.rstrip().endswith(":")][:COMPARE_SENTENCES]
+        label = {"label": cl.heading, "n": cites.cite(Quote(head, 0))}
+        items.append({**label, "detail": [cites.entry(q) for q in said]})
+    text = render("answer/cluster_comparison.md.j2", items=items).strip()
+    return _structured(question, text, cites)
+
+
 def _cluster_examples(bot: Bot, question: str) -> Answer | None:
     """A cluster's vision and its listed examples, as the post gives them."""
     debate = load_debate(bot.settings)
@@ -256,6 +288,10 @@ def answer_structure(bot: Bot, question: str, filters: Filters | None) -> Answer
     try:
         if _OPEN_QUESTIONS.search(q):
             return _open_questions(bot, question)
+        if _CONTRAST.search(q):
+            found = _compare_clusters(bot, question)
+            if found is not None:
+                return found
         if _CLUSTERS.search(q):
             return _clusters(bot, question)
         if _OUTLINE.search(q):
