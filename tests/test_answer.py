@@ -88,6 +88,43 @@ def test_questions_about_the_debate_come_from_the_post_structure(bot, question, 
     assert citation_problems(answer, bot) == []
 
 
+@pytest.mark.parametrize(
+    ("question", "spelled_out"),
+    [
+        ("What does NAIRR stand for?", "National AI Research Resource (NAIRR)"),
+        ("Someone keeps saying 'AIRR'. What is that?", "UK AI Research Resource (AIRR)"),
+        ("What is EuroHPC?", "Computing Joint Undertaking (EuroHPC)"),
+    ],
+)
+def test_an_acronym_is_spelled_out_where_the_reading_list_introduces_it(
+    bot, question, spelled_out
+) -> None:
+    answer = bot.ask(question)
+    assert answer.engine == "structure" and not answer.abstained
+    assert [spelled_out in c.quote for c in answer.citations] == [True]
+    assert citation_problems(answer, bot) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "not_quoted"),
+    [
+        # Asks inside one cluster: not the list of all four.
+        ("In the AI-for-Good cluster's reasoning, why would private money not do?", "CERN for AGI"),
+        # Asks for a place: not every sentence linking to Sastry et al.
+        ("Which country would host the CERN for Frontier AI that Sastry et al. suggested?", ""),
+        # Asks for a budget, not what NAIRR stands for.
+        ("What is NAIRR's budget?", "(NAIRR)"),
+    ],
+)
+def test_narrow_questions_are_not_answered_with_a_whole_structure(
+    bot, question, not_quoted
+) -> None:
+    answer = bot.ask(question)
+    assert answer.engine == "offline"
+    if not_quoted:
+        assert not any(not_quoted in c.quote for c in answer.citations)
+
+
 def test_a_comparison_of_clusters_quotes_each_side_and_nothing_else(bot) -> None:
     answer = bot.ask("How is the academics' version different from the AI-for-Good version?")
     sections = {c.section for c in answer.citations}

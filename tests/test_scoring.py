@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer.offline import _SIGNPOST, _counts, _coverage, _mentions, question_names
+from bot.answer.offline import (
+    _SIGNPOST,
+    _counts,
+    _coverage,
+    _mentions,
+    question_names,
+    wants_figure,
+)
 from bot.retrieve.text import Rarity
 
 
@@ -44,6 +51,31 @@ def test_a_common_name_missing_costs_less_than_a_rare_one() -> None:
     without_common = _coverage(["CERN", "NAIRR"], "the NAIRR in the US", idf)
     without_rare = _coverage(["CERN", "NAIRR"], "CERN in Geneva", idf)
     assert without_common > 0.9 > 0.1 > without_rare
+
+
+def test_a_sum_of_money_answers_how_much_it_costs_not_how_many() -> None:
+    sentence = "with over $7 billion/year in public spending, and €20 billion more"
+    assert not _counts(sentence, set())
+    assert _counts(sentence, set(), money=True)
+    assert _counts("Its annual budget is around 1.4 billion CHF, and 25 member states", set())
+
+
+def test_a_number_the_question_gave_counts_whatever_its_separators() -> None:
+    assert not _counts("a central laboratory with about 2’500 staff", {"2500"})
+    assert _counts("a central laboratory with about 2’500 staff", {"12000"})
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("In what year did UNCTAD come out in favour of it?", True),
+        ("Which year was CERN founded?", True),
+        ("How many member states does CERN have?", True),
+        ("What did UNCTAD propose?", False),
+    ],
+)
+def test_questions_asking_for_a_figure(question: str, figure: bool) -> None:
+    assert wants_figure(question) is figure
 
 
 @pytest.mark.parametrize(

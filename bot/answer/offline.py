@@ -15,7 +15,7 @@ import numpy as np
 
 from bot.answer.citations import CitationList, Quote
 from bot.index.store import IndexStore, sentence_ids
-from bot.models import Chunk, Passage, sentence_id
+from bot.models import Chunk, Passage
 from bot.retrieve.text import Rarity, fold, overlap, tokenize
 from bot.settings import AnswerSettings
 
@@ -56,7 +56,7 @@ LEX_FULL_AT = 4
 
 _NAME = re.compile(r"(?<![\w'’])([A-Z][\w’'-]*[A-Za-z0-9]|[0-9]{4})")
 _COUNT_Q = re.compile(r"\bhow (many|much|big|large)\b|\bwhat (number|share|percentage)\b", re.I)
-_WHEN_Q = re.compile(r"^\s*(when|what year|which year)\b", re.I)
+_WHEN_Q = re.compile(r"^\s*(when|(in\s+)?(what|which)\s+year|(on\s+)?what\s+date)\b", re.I)
 _NUMBER = re.compile(
     r"\d(?:[\d’',.]*\d)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|"
     r"hundred|thousand|million|billion|dozen|half)\b",
@@ -70,19 +70,37 @@ def wants_figure(question: str) -> bool:
     return bool(_COUNT_Q.search(question) or _WHEN_Q.search(question))
 
 
-def _counts(text: str, given: set[str]) -> bool:
-    """Whether the text has a number that can answer "how many": not a year, and not one the
-    question itself gave ("How many attended the 2017 summit?" is not answered by "in 2017")."""
-    return any(
-        not _YEAR.fullmatch(n) and n not in given
-        for n in (m.group(0).lower() for m in _NUMBER.finditer(text))
-    )
+# A sum of money, which answers "how much does it cost" but not "how many".
+_AMOUNT = re.compile(
+    r"[$€£]\s?\d[\d’',.]*(\s*(billion|million|bn)\b)?"
+    r"|\d[\d’',.]*\s*(billion|million)?\s*(chf|usd|eur|gbp|euros?|dollars?|francs?|pounds?)\b",
+    re.I,
+)
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers a text gives, thousands separators dropped ("2’500" and "2,500" are one)."""
+    return {re.sub(r"[’',](?=\d{3})", "", m.group(0).lower()) for m in _NUMBER.finditer(text)}
+
+
+def _counts(text: str, given: set[str], money: bool = False) -> bool:
+    """Whether the text has a number that can answer "how many": not a year, not one the
+    question itself gave ("How many attended the 2017 summit?" is not answered by "in 2017"),
+    and not a sum of money unless money is asked for."""
+    if not money:
+        text = _AMOUNT.sub(" ", text)
+    return any(not _YEAR.fullmatch(n) and n not in given for n in _numbers(text))
 
 
 # "How much does it cost", "what is the budget": only an amount of money answers these.
 _MONEY_Q = re.compile(
     r"\b(cost|costs|price|prices|budget|budgets|fee|fees|spend|spends|spending|salary|"
     r"salaries|pay|pays|paid|money|worth)\b",
+    re.I,
+)
+_MONEY_NOUN_Q = re.compile(
+    r"\bwhat('s|\s+is|\s+was|\s+are|\s+were)\b[^?]{0,40}\b(budget|cost|price|fee|salary|"
+    r"spending)s?\b",
     re.I,
 )
 _MONEY = re.compile(
@@ -179,9 +197,11 @@ def score_sentences(
     vectors = store.sentence_vectors([p.chunk.id for p in passages])
     names = question_names(question)
     wants_number = bool(_COUNT_Q.search(question))
-    wants_money = wants_number and bool(_MONEY_Q.search(question))
+    wants_money = (wants_number and bool(_MONEY_Q.search(question))) or bool(
+        _MONEY_NOUN_Q.search(question)
+    )
     wants_year = bool(_WHEN_Q.search(question))
-    given = {m.group(0).lower() for m in _NUMBER.finditer(question)}
+    given = _numbers(question)
     signpost_penalty = 0.0 if _ABOUT_POST.search(question) else SIGNPOST_PENALTY
     # Word overlap with a two-word question is all or nothing, so it gains 1/LEX_FULL_AT of its
     # weight per distinct question word beyond the first (in full from five words).
@@ -201,7 +221,7 @@ def score_sentences(
             cos = float(vec @ qvec)
             lex = overlap(qtokens, tokenize(q.text), idf)
             typed = not (
-                (wants_number and not _counts(q.text, given))
+                (wants_number and not _counts(q.text, given, wants_money))
                 or (wants_money and not _MONEY.search(q.text))
                 or (wants_year and not _YEAR.search(q.text))
             )
@@ -229,11 +249,30 @@ def _with_antecedent(chosen: list[ScoredQuote]) -> list[Quote]:
     return quotes
 
 
+def _chunk_after(chunk: Chunk, chunks_by_source: list[Chunk]) -> Chunk | None:
+    """The next chunk of the same source, headings skipped."""
+    after = [c for c in chunks_by_source if c.start > chunk.start and c.block_kind != "heading"]
+    return after[0] if after else None
+
+
 def _following_list(chunk: Chunk, chunks_by_source: list[Chunk]) -> Chunk | None:
     """The list chunk that a sentence ending in ':' introduces, if it comes right after."""
-    after = [c for c in chunks_by_source if c.start > chunk.start and c.block_kind != "heading"]
-    if after and after[0].block_kind == "list":
-        return after[0]
+    after = _chunk_after(chunk, chunks_by_source)
+    return after if after is not None and after.block_kind == "list" else None
+
+
+def _next_sentence(quote: Quote, chunks_by_source: list[Chunk]) -> Quote | None:
+    """The sentence after this one: in its chunk, or opening the next paragraph of its section."""
+    if quote.index + 1 < len(quote.chunk.sentences):
+        return Quote(quote.chunk, quote.index + 1)
+    after = _chunk_after(quote.chunk, chunks_by_source)
+    if (
+        after is not None
+        and after.block_kind == quote.chunk.block_kind == "paragraph"
+        and after.heading_path == quote.chunk.heading_path
+        and after.sentences
+    ):
+        return Quote(after, 0)
     return None
 
 
@@ -263,13 +302,15 @@ def compose(
     # The sentence right after the best one often carries its detail ("Each member state has
     # two representatives..."); keep it when it is still on topic.
     by_key = {s.quote.key: s for s in scored}
-    top = chosen[0].quote
-    if top.index + 1 < len(top.chunk.sentences):
-        nxt = by_key.get(sentence_id(top.chunk.id, top.index + 1))
+    top = chosen[0]
+    after = _next_sentence(top.quote, neighbours.get(top.quote.chunk.source_id, []))
+    if after is not None and after.key not in {s.quote.key for s in chosen}:
+        nxt = by_key.get(after.key)
         # One that opens with "This tension..." goes on with the same thought: kept whatever
         # its own score, which suffers from the words it leaves to the sentence before.
-        follows = nxt is not None and bool(_DANGLING.match(nxt.quote.text))
-        if nxt and nxt not in chosen and (follows or nxt.score >= best - NEXT_MARGIN):
+        if _DANGLING.match(after.text):
+            chosen.append(nxt or ScoredQuote(after, top.score, top.cos, top.lex, top.rank))
+        elif nxt is not None and nxt.score >= best - NEXT_MARGIN:
             chosen.append(nxt)
 
     wants_list = bool(set(qtokens) & _LISTISH)

@@ -34,7 +34,7 @@ _OUTLINE = re.compile(
     r"|\b(outline|structure|sections)\s+of\s+(the|this)\s+(post|blog|article)"
 )
 _CLUSTERS = re.compile(
-    r"\b(clusters?|four\s+(groups|categories|families|kinds|types|visions))\b"
+    r"\b(clusters?|four\s+(groups|categories|families|kinds|types|visions|camps|schools|strands))\b"
     r"|\b(groups|categories|kinds|types)\s+of\s+(the\s+)?(cern\s+for\s+ai\s+)?proposals\b"
     # "the different versions of a CERN for AI", "what people mean by 'CERN for AI'"
     r"|\b(versions|visions|interpretations|meanings|flavou?rs|strands)\b.{0,40}\bcern\s+for\s+ai\b"
@@ -53,6 +53,14 @@ _CONTRAST = re.compile(
     r"\b(differ|differs|different|difference|differences|compare|compared|comparison|versus|vs|"
     r"separates?|distinguish\w*|contrast\w*)\b"
 )
+# "What is NAIRR?", "What does AIRR stand for?", "People keep saying 'AIRR'. What is that?"
+_ACRONYM = re.compile(r"(?<![\w-])([A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?![\w-])")
+_DEFINE_Q = (
+    r"what\s+(is|'s|are)\s+(the\s+|an?\s+)?{a}\W*$|what\s+does\s+(the\s+)?{a}\s+"
+    r"(stand\s+for|mean)|{a}\b.{{0,40}}\bwhat\s+(is|'s|does)\s+(that|it|this)\b"
+    r"|{a}\b.{{0,20}}\b(stand\s+for|short\s+for|full\s+name)|full\s+name\s+of\s+(the\s+)?{a}"
+)
+_NARROW_Q = re.compile(r"\s*(which|who|whom|whose|when|how\s+(many|much|long|old))\b")
 _SPECIFIC_Q = re.compile(r"\b(question|point)\s+\(?([a-e])\)?(?:\W|$)")
 
 
@@ -221,6 +229,28 @@ def _compare_clusters(bot: Bot, question: str) -> Answer | None:
     return _structured(question, text, cites)
 
 
+def _defined_term(bot: Bot, question: str) -> Answer | None:
+    """An acronym the question asks about, where a source spells it out: "... Resource (AIRR)"."""
+    for acronym in dict.fromkeys(m.group(1) for m in _ACRONYM.finditer(question)):
+        a = re.escape(fold(acronym))
+        if not re.search(_DEFINE_Q.format(a=a), fold(question)):
+            continue
+        quotes = [
+            Quote(c, i)
+            for c in sorted(bot.retriever.chunks.values(), key=lambda c: (c.source_id, c.start))
+            if f"({acronym})" in c.text
+            for i in range(len(c.sentences))
+            if f"({acronym})" in Quote(c, i).text
+        ]
+        if quotes:
+            cites = CitationList(bot.sources)
+            text = render(
+                "answer/defined.md.j2", term=acronym, first=cites.entry(quotes[0])
+            ).strip()
+            return _structured(question, text, cites)
+    return None
+
+
 def _cluster_examples(bot: Bot, question: str) -> Answer | None:
     """A cluster's vision and its listed examples, as the post gives them."""
     debate = load_debate(bot.settings)
@@ -286,13 +316,20 @@ def answer_structure(bot: Bot, question: str, filters: Filters | None) -> Answer
         return None
     q = fold(question)
     try:
+        defined = _defined_term(bot, question)
+        if defined is not None:
+            return defined
         if _OPEN_QUESTIONS.search(q):
             return _open_questions(bot, question)
         if _CONTRAST.search(q):
             found = _compare_clusters(bot, question)
             if found is not None:
                 return found
-        if _CLUSTERS.search(q):
+        # "In the AI-for-Good cluster's reasoning, why...?" asks inside one cluster.
+        if (
+            _CLUSTERS.search(q)
+            and len(_cluster_named(question, load_debate(bot.settings).clusters)) != 1
+        ):
             return _clusters(bot, question)
         if _OUTLINE.search(q):
             return _outline(bot, question)
@@ -302,8 +339,9 @@ def answer_structure(bot: Bot, question: str, filters: Filters | None) -> Answer
                 return found
     except DebatePackError:
         return None
-    # "When did X publish its call for...?" wants a date, not what the post says about X.
-    if _ABOUT.search(q) and not wants_figure(question):
+    # "When did X publish its call for...?" wants a date and "Which country would host what X
+    # suggested?" a place: neither is what the post says about X.
+    if _ABOUT.search(q) and not wants_figure(question) and not _NARROW_Q.match(q):
         named = mentioned_sources(question, bot.registry)
         if named and len(named) <= 3:
             return _about_source(bot, question, named)
