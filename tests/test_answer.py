@@ -237,3 +237,19 @@ def test_a_sentence_going_on_with_the_best_one_is_kept_whatever_its_score(bot) -
     cites = CitationList(bot.sources)
     items = compose([best, low], bot.settings.answer, cites, [], {})
     assert [i["text"] for i in items] == [best.quote.text, low.quote.text]
+
+
+def test_an_attribution_line_is_never_quoted_without_the_words_it_attributes(bot) -> None:
+    chunk = next(c for c in bot.retriever.chunks.values() if "– Ursula von der Leyen" in c.text)
+    said = Quote(chunk, len(chunk.sentences) - 1)
+    assert said.text.startswith("– Ursula")
+    only = ScoredQuote(said, score=0.6, cos=0.6, lex=0.0, rank=0)
+    items = compose([only], bot.settings.answer, CitationList(bot.sources), [], {})
+    assert [i["text"] for i in items] == [Quote(chunk, said.index - 1).text, said.text]
+
+
+def test_a_budget_is_answered_by_an_amount_not_by_free_access(bot) -> None:
+    # The EuroHPC sentence says researchers use it "for free": a price, not a budget.
+    answer = bot.ask("What is EuroHPC's annual budget?")
+    assert answer.abstained
+    assert any("EuroHPC" in r.quote for r in answer.related)

@@ -53,11 +53,12 @@ def test_a_common_name_missing_costs_less_than_a_rare_one() -> None:
     assert without_common > 0.9 > 0.1 > without_rare
 
 
-def test_a_sum_of_money_answers_how_much_it_costs_not_how_many() -> None:
+def test_a_sum_of_money_or_a_ratio_answers_how_much_not_how_many() -> None:
     sentence = "with over $7 billion/year in public spending, and €20 billion more"
-    assert not _counts(sentence, set())
-    assert _counts(sentence, set(), money=True)
-    assert _counts("Its annual budget is around 1.4 billion CHF, and 25 member states", set())
+    assert not _counts(sentence, set(), tally=True)
+    assert _counts(sentence, set())
+    assert _counts("Its annual budget is around 1.4 billion CHF, and 25 member states", set(), True)
+    assert not _counts("more than ten times larger", set(), tally=True)
 
 
 def test_a_number_the_question_gave_counts_whatever_its_separators() -> None:

@@ -22,7 +22,8 @@ from bot.settings import AnswerSettings
 # A sentence opening with one of these leans on the one before it, so that one is shown too.
 _DANGLING = re.compile(
     r"^(it|its|this|these|that|those|they|their|such|he|she|his|her|instead|however|so|"
-    r"as such|indeed|by contrast|even|yet)\b",
+    r"as such|indeed|by contrast|even|yet)\b"
+    r"|^[–—-]\s*[A-Z]",  # "– Ursula von der Leyen, 2025" names who said the sentence before
     re.IGNORECASE,
 )
 # Sentences that steer the reader through the post ("The first section offers...", "The
@@ -56,6 +57,7 @@ LEX_FULL_AT = 4
 
 _NAME = re.compile(r"(?<![\w'’])([A-Z][\w’'-]*[A-Za-z0-9]|[0-9]{4})")
 _COUNT_Q = re.compile(r"\bhow (many|much|big|large)\b|\bwhat (number|share|percentage)\b", re.I)
+_TALLY_Q = re.compile(r"\bhow many\b|\bwhat number\b", re.I)
 _WHEN_Q = re.compile(r"^\s*(when|(in\s+)?(what|which)\s+year|(on\s+)?what\s+date)\b", re.I)
 _NUMBER = re.compile(
     r"\d(?:[\d’',.]*\d)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|"
@@ -78,17 +80,21 @@ _AMOUNT = re.compile(
 )
 
 
+_RATIO = re.compile(r"\b\S+\s+times\b", re.I)
+
+
 def _numbers(text: str) -> set[str]:
     """The numbers a text gives, thousands separators dropped ("2’500" and "2,500" are one)."""
     return {re.sub(r"[’',](?=\d{3})", "", m.group(0).lower()) for m in _NUMBER.finditer(text)}
 
 
-def _counts(text: str, given: set[str], money: bool = False) -> bool:
-    """Whether the text has a number that can answer "how many": not a year, not one the
-    question itself gave ("How many attended the 2017 summit?" is not answered by "in 2017"),
-    and not a sum of money unless money is asked for."""
-    if not money:
-        text = _AMOUNT.sub(" ", text)
+def _counts(text: str, given: set[str], tally: bool = False) -> bool:
+    """Whether the text has a number that can answer "how many": not a year, and not one the
+    question itself gave ("How many attended the 2017 summit?" is not answered by "in 2017").
+    A `tally` ("how many", not "how much" or "how big") is not a sum of money or a ratio
+    ("ten times larger") either."""
+    if tally:
+        text = _RATIO.sub(" ", _AMOUNT.sub(" ", text))
     return any(not _YEAR.fullmatch(n) and n not in given for n in _numbers(text))
 
 
@@ -103,6 +109,7 @@ _MONEY_NOUN_Q = re.compile(
     r"spending)s?\b",
     re.I,
 )
+_BUDGET_Q = re.compile(r"\b(budgets?|spend|spends|spending|spent)\b", re.I)
 _MONEY = re.compile(
     r"[$€£]|\b(chf|usd|eur|gbp|dollars?|euros?|francs?|pounds?|free of charge|for free)\b", re.I
 )
@@ -201,6 +208,9 @@ def score_sentences(
         _MONEY_NOUN_Q.search(question)
     )
     wants_year = bool(_WHEN_Q.search(question))
+    wants_tally = bool(_TALLY_Q.search(question))
+    # A price may be "free"; a budget is an amount.
+    money = _AMOUNT if _BUDGET_Q.search(question) else _MONEY
     given = _numbers(question)
     signpost_penalty = 0.0 if _ABOUT_POST.search(question) else SIGNPOST_PENALTY
     # Word overlap with a two-word question is all or nothing, so it gains 1/LEX_FULL_AT of its
@@ -221,8 +231,8 @@ def score_sentences(
             cos = float(vec @ qvec)
             lex = overlap(qtokens, tokenize(q.text), idf)
             typed = not (
-                (wants_number and not _counts(q.text, given, wants_money))
-                or (wants_money and not _MONEY.search(q.text))
+                (wants_number and not _counts(q.text, given, wants_tally))
+                or (wants_money and not money.search(q.text))
                 or (wants_year and not _YEAR.search(q.text))
             )
             score = W_COS * cos + w_lex * lex - W_RANK * rank
