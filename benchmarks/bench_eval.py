@@ -1,4 +1,5 @@
-"""Answer quality and per-question latency of the offline engine on the development set."""
+"""Answer quality and per-question latency of the offline engine, on the development set and on
+the sets written blind after calibration (how far the calibration carries)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from benchmarks.common import table
 
 def main() -> str:
     from bot import pack
-    from bot.evaluate import DEFAULT_SET, FLOORS, evaluate
+    from bot.evaluate import DEFAULT_SET, FLOORS, HELD_OUT_SETS, evaluate
     from bot.index.build import ingest
     from bot.service import Bot
     from bot.settings import Settings
@@ -18,12 +19,18 @@ def main() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp))
         ingest(settings, pack.sources(settings))
-        report = evaluate(Bot(settings), DEFAULT_SET)
+        bot = Bot(settings)
+        reports = {p.stem: evaluate(bot, p) for p in (DEFAULT_SET, *HELD_OUT_SETS)}
+    dev = reports[DEFAULT_SET.stem]
     rows = [
-        {"metric": k, "value": round(v, 3), "CI floor": FLOORS.get(k, "")}
-        for k, v in report.metrics.items()
+        {
+            "metric": k,
+            **{f"{name} ({r.n})": round(r.metrics[k], 3) for name, r in reports.items()},
+            "CI floor (dev)": FLOORS.get(k, ""),
+        }
+        for k in dev.metrics
     ]
-    out = table(f"`debatebot eval`, offline engine, {report.n} questions", rows)
+    out = table("`debatebot eval`, offline engine, per evaluation set", rows)
     print(out)
     return out
 

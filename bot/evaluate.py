@@ -22,17 +22,21 @@ from bot.ingest.snapshots import snapshot_status
 from bot.models import Answer, Citation
 from bot.settings import ROOT
 
-DEFAULT_SET = ROOT / "tests" / "eval" / "dev.jsonl"
+EVAL_DIR = ROOT / "tests" / "eval"
+DEFAULT_SET = EVAL_DIR / "dev.jsonl"
+# Written blind after the engine was calibrated on dev.jsonl: how far that calibration carries
+# (tests/eval/README.md). Reported, never tuned against once scored.
+HELD_OUT_SETS = (EVAL_DIR / "heldout.jsonl", EVAL_DIR / "blind.jsonl", EVAL_DIR / "final.jsonl")
 
-# What CI holds the offline engine to: a little under what it measures, so noise does not fail
-# the build but a regression does.
+# What CI holds the offline engine to on dev.jsonl: one question under what it measures, so
+# noise does not fail the build but a regression does.
 FLOORS: dict[str, float] = {
     "recall@5": 0.95,
     "mrr": 0.78,
-    "evidence_hit": 0.89,
+    "evidence_hit": 0.93,
     "citation_validity": 1.0,
-    "abstention_precision": 0.85,
-    "abstention_recall": 0.84,
+    "abstention_precision": 0.87,
+    "abstention_recall": 0.86,
 }
 
 
