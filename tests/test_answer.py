@@ -75,6 +75,7 @@ def test_follow_up_uses_the_previous_turn(bot) -> None:
     [
         ("What are the open questions of the debate?", "a) What types of AI research"),
         ("List the four clusters", "d) CERN for AGI"),
+        ("What problem does each of the four camps want to fix?", "Rationale: Private labs"),
         ("What did the post say about Brundage?", "5-4-5 plan"),
         ("How is the post organised?", "The first section offers context"),
         ("What are the different visions of a CERN for AI?", "a) CERN for AI Academics"),
@@ -114,6 +115,8 @@ def test_an_acronym_is_spelled_out_where_the_reading_list_introduces_it(
         ("Which country would host the CERN for Frontier AI that Sastry et al. suggested?", ""),
         # Asks for a budget, not what NAIRR stands for.
         ("What is NAIRR's budget?", "(NAIRR)"),
+        # The source is named in the context; the question is the last sentence.
+        ("Brundage's plan mentions level 5 AGI. What are levels 1 to 4 on that scale?", ""),
     ],
 )
 def test_narrow_questions_are_not_answered_with_a_whole_structure(

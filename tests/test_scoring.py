@@ -9,6 +9,7 @@ from bot.answer.offline import (
     _counts,
     _coverage,
     _mentions,
+    name_groups,
     question_names,
     wants_figure,
 )
@@ -48,9 +49,16 @@ def test_names_match_by_alias_and_acronyms_only_in_capitals(
 
 def test_a_common_name_missing_costs_less_than_a_rare_one() -> None:
     idf = Rarity.of({"cern": 0.1, "nairr": 3.0})
-    without_common = _coverage(["CERN", "NAIRR"], "the NAIRR in the US", idf)
-    without_rare = _coverage(["CERN", "NAIRR"], "CERN in Geneva", idf)
+    without_common = _coverage([("CERN",), ("NAIRR",)], "the NAIRR in the US", idf)
+    without_rare = _coverage([("CERN",), ("NAIRR",)], "CERN in Geneva", idf)
     assert without_common > 0.9 > 0.1 > without_rare
+
+
+def test_names_offered_as_alternatives_need_only_one_found() -> None:
+    question = "CERN's main lab, is that in France or in Switzerland?"
+    assert name_groups(question) == [("CERN",), ("France", "Switzerland")]
+    assert _coverage(name_groups(question), "a laboratory in Geneva, Switzerland (CERN)", None) == 1
+    assert name_groups("Did the US and the UK sign it?") == [("US",), ("UK",)]
 
 
 def test_a_sum_of_money_or_a_ratio_answers_how_much_not_how_many() -> None:

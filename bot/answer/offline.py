@@ -134,16 +134,36 @@ def _acronym(word: str) -> bool:
     return len(word) > 1 and (word.isupper() or "." in word)
 
 
-def question_names(question: str) -> list[str]:
-    """Capitalised words and years of a question; a word opening a sentence only if an acronym."""
-    names = []
+def _named(question: str) -> list[tuple[str, int, int]]:
+    """Each name of `question_names` with where it stands in the question."""
+    found = []
     for m in _NAME.finditer(question):
         word = m.group(1).replace("’", "'").removesuffix("'s")
         opens = bool(_SENTENCE_START.search(question[: m.start()]))
         if opens and not _acronym(word):
             continue
-        names.append(word)
-    return names
+        found.append((word, m.start(), m.end()))
+    return found
+
+
+def question_names(question: str) -> list[str]:
+    """Capitalised words and years of a question; a word opening a sentence only if an acronym."""
+    return [word for word, _, _ in _named(question)]
+
+
+def name_groups(question: str) -> list[tuple[str, ...]]:
+    """The question's names, those offered as alternatives grouped: in "is it in France or in
+    Switzerland?" either one found is enough."""
+    groups: list[list[str]] = []
+    end = -1
+    for word, start, stop in _named(question):
+        between = question[end:start].lower().split() if groups else []
+        if "or" in between and len(between) <= 3:
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+        end = stop
+    return [tuple(g) for g in groups]
 
 
 def _mentions(name: str, context: str, folded: str) -> bool:
@@ -166,13 +186,14 @@ def _spelled_out(acronym: str) -> str:
     return r"\b" + r"\s+(?:(?:of|for|and|the|on)\s+)?".join(words) + r"\b"
 
 
-def _coverage(names: list[str], context: str, idf: Rarity | None) -> float:
-    """Share of the question's names found in the context, each weighted by its rarity.
+def _coverage(groups: list[tuple[str, ...]], context: str, idf: Rarity | None) -> float:
+    """Share of the question's names found in the context, each weighted by its rarity; a group
+    of alternatives counts as found when any of them is.
 
     "CERN" and "AI" are in nearly every passage of this reading list, so a passage lacking
     them loses little; a name found nowhere in the corpus weighs the most.
     """
-    if not names:
+    if not groups:
         return 1.0
     context = context.replace("’", "'")
     folded = fold(context)
@@ -182,8 +203,13 @@ def _coverage(names: list[str], context: str, idf: Rarity | None) -> float:
             return 1.0
         return max((idf(t) for t in tokenize(name)), default=idf.rarest)
 
-    total = sum(weight(n) for n in names)
-    found = sum(weight(n) for n in names if _mentions(n, context, folded))
+    weights = [max(weight(n) for n in g) for g in groups]
+    total = sum(weights)
+    found = sum(
+        w
+        for g, w in zip(groups, weights, strict=True)
+        if any(_mentions(n, context, folded) for n in g)
+    )
     return found / total if total else 1.0
 
 
@@ -202,7 +228,7 @@ def score_sentences(
     question's names are looked for in all three (`titles`: source id -> title).
     """
     vectors = store.sentence_vectors([p.chunk.id for p in passages])
-    names = question_names(question)
+    names = name_groups(question)
     wants_number = bool(_COUNT_Q.search(question))
     wants_money = (wants_number and bool(_MONEY_Q.search(question))) or bool(
         _MONEY_NOUN_Q.search(question)

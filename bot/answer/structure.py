@@ -60,6 +60,8 @@ _DEFINE_Q = (
     r"(stand\s+for|mean)|{a}\b.{{0,40}}\bwhat\s+(is|'s|does)\s+(that|it|this)\b"
     r"|{a}\b.{{0,20}}\b(stand\s+for|short\s+for|full\s+name)|full\s+name\s+of\s+(the\s+)?{a}"
 )
+# A sentence ends after a word of two letters or more ("U.S. AI" does not split).
+_LAST_SENTENCE = re.compile(r"(?:(?<=\w\w[.!?])|(?<=[)”'][.!?]))\s+(?=[A-Z])")
 _NARROW_Q = re.compile(r"\s*(which|who|whom|whose|when|how\s+(many|much|long|old))\b")
 _SPECIFIC_Q = re.compile(r"\b(question|point)\s+\(?([a-e])\)?(?:\W|$)")
 
@@ -145,7 +147,8 @@ def _clusters(bot: Bot, question: str) -> Answer | None:
         entry = {"label": cl.heading, "n": cites.cite(Quote(head, 0)), "detail": []}
         body = first_after(bot, head)
         if body is not None and body.sentences:
-            entry["detail"] = [cites.entry(Quote(body, 0))]
+            # Its vision and the first sentence of its rationale: what it wants, and why.
+            entry["detail"] = cites.entries(body, limit=2)
         items.append(entry)
     lead = _sentences_mentioning(
         bot, post, "cluster", before=heading_chunk(bot, post, debate.clusters[0].heading)
@@ -341,7 +344,9 @@ def answer_structure(bot: Bot, question: str, filters: Filters | None) -> Answer
         return None
     # "When did X publish its call for...?" wants a date and "Which country would host what X
     # suggested?" a place: neither is what the post says about X.
-    if _ABOUT.search(q) and not wants_figure(question) and not _NARROW_Q.match(q):
+    # "Brundage's plan mentions level 5 AGI. What are levels 1 to 4?" asks its last sentence.
+    asked = fold(_LAST_SENTENCE.split(question.strip())[-1])
+    if _ABOUT.search(asked) and not wants_figure(question) and not _NARROW_Q.match(asked):
         named = mentioned_sources(question, bot.registry)
         if named and len(named) <= 3:
             return _about_source(bot, question, named)
