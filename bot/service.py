@@ -236,7 +236,9 @@ class Bot:
         qtokens = tokenize(question) or tokenize(context)
         scored = self.score_sentences(question, passages, qvec, qtokens)
         best = scored[0].score if scored else 0.0
-        if best < cfg.abstain_below:
+        # Asked for a number, an amount or a year, and the best evidence gives none: however
+        # well it matches otherwise, the figure is not in the reading list.
+        if best < cfg.abstain_below or not scored[0].typed:
             return self.abstain(question, passages, engine="offline")
         cites = CitationList(self.sources)
         neighbours = {

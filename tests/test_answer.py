@@ -50,6 +50,8 @@ def test_a_question_whose_point_the_passages_ignore_abstains_naming_it(bot) -> N
         "Roughly how many people attended the 2017 AI for Good Summit?",
         # A date is asked: what the post says about the institute is not one.
         "When did the Tony Blair Institute publish its call for a UK public AI lab?",
+        # Matches its sentence word for word, but the sentence gives no year.
+        "In what year did NITI Aayog call for research on inclusive AI?",
     ],
 )
 def test_a_figure_the_post_does_not_give_is_not_answered(bot, question) -> None:
