@@ -19,10 +19,10 @@ on tests/eval/dev.jsonl and checked on the blind tests/eval/heldout.jsonl (docs/
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import numpy as np
 
+from bot.index.embeddings import Encode
 from bot.retrieve.text import tokenize
 
 MIN_IMPORTANCE = 0.08  # 1 - cos(question, question without the word)
@@ -30,8 +30,6 @@ MIN_GAIN = 0.05  # best cos(answer, question without it) - best cos(answer, ques
 MAX_RELATEDNESS = 0.06  # best cos(word, answer sentence)
 
 _WORD = re.compile(r"[\w’'-]+")
-
-Encode = Callable[[list[str]], np.ndarray]
 
 
 def ignored_word(

@@ -7,12 +7,11 @@ about as much as two single calls, and only one call at a time competes for the 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future
 
 import numpy as np
 
-Encode = Callable[[list[str]], np.ndarray]  # unit-length vectors, one row per text
+from bot.index.embeddings import Encode
 
 
 class BatchEncoder:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel
 
-from bot.debate.batching import BatchEncoder, Encode
+from bot.debate.batching import BatchEncoder
 from bot.debate.db import Database, queue_path
 from bot.debate.routing import Tagger
 from bot.debate.texts import message
-from bot.index.embeddings import get_embedder
+from bot.index.embeddings import Encode, get_embedder
 from bot.models import Answer
 from bot.settings import Settings
 

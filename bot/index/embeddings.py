@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +13,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from bot.settings import PACKAGED_MODEL, Settings
+
+Encode = Callable[[list[str]], np.ndarray]  # unit-length vectors, one row per text
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
