@@ -78,8 +78,6 @@ _AMOUNT = re.compile(
     r"|\d[\d’',.]*\s*(billion|million)?\s*(chf|usd|eur|gbp|euros?|dollars?|francs?|pounds?)\b",
     re.I,
 )
-
-
 _RATIO = re.compile(r"\b\S+\s+times\b", re.I)
 
 
@@ -236,7 +234,7 @@ def score_sentences(
     wants_year = bool(_WHEN_Q.search(question))
     wants_tally = bool(_TALLY_Q.search(question))
     # A price may be "free"; a budget is an amount.
-    money = _AMOUNT if _BUDGET_Q.search(question) else _MONEY
+    money_pattern = _AMOUNT if _BUDGET_Q.search(question) else _MONEY
     given = _numbers(question)
     signpost_penalty = 0.0 if _ABOUT_POST.search(question) else SIGNPOST_PENALTY
     # Word overlap with a two-word question is all or nothing, so it gains 1/LEX_FULL_AT of its
@@ -258,7 +256,7 @@ def score_sentences(
             lex = overlap(qtokens, tokenize(q.text), idf)
             typed = not (
                 (wants_number and not _counts(q.text, given, wants_tally))
-                or (wants_money and not money.search(q.text))
+                or (wants_money and not money_pattern.search(q.text))
                 or (wants_year and not _YEAR.search(q.text))
             )
             score = W_COS * cos + w_lex * lex - W_RANK * rank
