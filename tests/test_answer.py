@@ -60,6 +60,19 @@ def test_a_figure_the_post_does_not_give_is_not_answered(bot, question) -> None:
     assert answer.answer.startswith(phrase("not_in_reading_list"))
 
 
+@pytest.mark.parametrize(
+    ("question", "expect"),
+    [
+        ("Hello from Mila in Montréal. Who first proposed a CERN for AI?", "Gary Marcus"),
+        ("I work for Airbus in Toulouse. How many member states does CERN have?", "25 member"),
+    ],
+)
+def test_names_in_a_lead_in_do_not_count_against_the_answer(bot, question, expect) -> None:
+    answer = bot.ask(question)
+    assert not answer.abstained
+    assert any(expect in c.quote for c in answer.citations)
+
+
 def test_false_premise_gets_the_contradicting_passage(bot) -> None:
     answer = bot.ask("Since CERN is part of the United Nations, who runs it there?")
     assert not answer.abstained

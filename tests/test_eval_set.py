@@ -24,6 +24,7 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     "blind.jsonl": ("bl-", 30, {"false_premise": 3, "out_of_scope": 10}),
     "final.jsonl": ("fi-", 40, {"false_premise": 3, "out_of_scope": 15}),
     "fresh.jsonl": ("fr-", 40, {"false_premise": 3, "out_of_scope": 15}),
+    "check.jsonl": ("ck-", 40, {"false_premise": 3, "out_of_scope": 15}),
 }
 POST_CANDIDATES = (
     REPO / "corpus" / "snapshots" / "simon-cern-for-ai.wp.json",

@@ -13,6 +13,7 @@ from bot.answer.offline import (
     question_names,
     wants_figure,
 )
+from bot.answer.question import last_sentence
 from bot.retrieve.text import Rarity
 
 
@@ -116,3 +117,16 @@ def test_how_many_wants_a_number_that_is_not_a_year_or_the_questions_own(
 )
 def test_sentences_steering_through_the_post_are_told_apart(sentence: str, signpost: bool) -> None:
     assert bool(_SIGNPOST.match(sentence)) is signpost
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("Greetings from Nairobi. Is any effort aimed at Kenya?", "Is any effort aimed at Kenya?"),
+        ("Where do Sastry et al. come up?", "Where do Sastry et al. come up?"),
+        ("Do U.S. AI firms back it?", "Do U.S. AI firms back it?"),
+        ("It mentions level 5 AGI. What are levels 1 to 4?", "What are levels 1 to 4?"),
+    ],
+)
+def test_the_last_sentence_is_what_is_asked(question: str, asked: str) -> None:
+    assert last_sentence(question) == asked

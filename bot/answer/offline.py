@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer.citations import CitationList, Quote
+from bot.answer.question import last_sentence
 from bot.index.store import IndexStore, sentence_ids
 from bot.models import Chunk, Passage
 from bot.retrieve.text import Rarity, fold, overlap, tokenize
@@ -226,7 +227,8 @@ def score_sentences(
     question's names are looked for in all three (`titles`: source id -> title).
     """
     vectors = store.sentence_vectors([p.chunk.id for p in passages])
-    names = name_groups(question)
+    # Names in a lead-in ("Greetings from Nairobi.") say who asks, not what is asked.
+    names = name_groups(last_sentence(question))
     wants_number = bool(_COUNT_Q.search(question))
     wants_money = (wants_number and bool(_MONEY_Q.search(question))) or bool(
         _MONEY_NOUN_Q.search(question)

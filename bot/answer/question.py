@@ -40,3 +40,13 @@ def clean_question(raw: str | None, limit: int) -> CleanQuestion:
         text = text[:limit].rsplit(" ", 1)[0] or text[:limit]
         notices.append(phrase("question_truncated", limit=limit))
     return CleanQuestion(text, notices)
+
+
+# A sentence ends after a word of two letters or more, so "U.S. AI" and "et al. come" stay whole.
+_SENTENCE_END = re.compile(r"(?:(?<=\w\w[.!?])|(?<=[)”'][.!?]))\s+(?=[A-Z])")
+
+
+def last_sentence(question: str) -> str:
+    """What is asked, without the lead-in: "Greetings from Nairobi. Is any effort aimed at
+    lower-income countries?" asks its last sentence."""
+    return _SENTENCE_END.split(question.strip())[-1]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.answer.citations import CitationList, Quote
 from bot.answer.offline import wants_figure
+from bot.answer.question import last_sentence
 from bot.debate.pack_data import DebatePackError, load_debate
 from bot.models import Answer, Chunk
 from bot.prompts import render
@@ -60,8 +61,6 @@ _DEFINE_Q = (
     r"(stand\s+for|mean)|{a}\b.{{0,40}}\bwhat\s+(is|'s|does)\s+(that|it|this)\b"
     r"|{a}\b.{{0,20}}\b(stand\s+for|short\s+for|full\s+name)|full\s+name\s+of\s+(the\s+)?{a}"
 )
-# A sentence ends after a word of two letters or more ("U.S. AI" does not split).
-_LAST_SENTENCE = re.compile(r"(?:(?<=\w\w[.!?])|(?<=[)”'][.!?]))\s+(?=[A-Z])")
 _NARROW_Q = re.compile(r"\s*(which|who|whom|whose|when|how\s+(many|much|long|old))\b")
 _SPECIFIC_Q = re.compile(r"\b(question|point)\s+\(?([a-e])\)?(?:\W|$)")
 
@@ -345,7 +344,7 @@ def answer_structure(bot: Bot, question: str, filters: Filters | None) -> Answer
     # "When did X publish its call for...?" wants a date and "Which country would host what X
     # suggested?" a place: neither is what the post says about X.
     # "Brundage's plan mentions level 5 AGI. What are levels 1 to 4?" asks its last sentence.
-    asked = fold(_LAST_SENTENCE.split(question.strip())[-1])
+    asked = fold(last_sentence(question))
     if _ABOUT.search(asked) and not wants_figure(question) and not _NARROW_Q.match(asked):
         named = mentioned_sources(question, bot.registry)
         if named and len(named) <= 3:
