@@ -245,7 +245,7 @@ class Bot:
             sid: self.retriever.chunks_of(sid) for sid in {p.chunk.source_id for p in passages}
         }
         items = compose(scored, cfg, cites, qtokens, neighbours)
-        missing = self._ignored_word(question, cites, None if context else qvec)
+        missing = self._ignored_word(question, cites, scored, None if context else qvec)
         if missing:
             lead = phrase("not_about", word=missing)
             return self.abstain(question, passages, engine="offline", lead=lead)
@@ -259,11 +259,22 @@ class Bot:
         )
 
     def _ignored_word(
-        self, question: str, cites: CitationList, qvec: np.ndarray | None
+        self,
+        question: str,
+        cites: CitationList,
+        scored: list[ScoredQuote],
+        qvec: np.ndarray | None,
     ) -> str | None:
-        """A word the question turns on that the shown sentences ignore (bot.answer.answerable)."""
-        stored = self.store.sentence_vectors(list(dict.fromkeys(map(chunk_id_of, cites.keys))))
-        vectors = np.array([stored[k] for k in cites.keys if k in stored], dtype=np.float32)
+        """A word the question turns on that the shown sentences ignore (bot.answer.answerable).
+
+        The shown sentences' vectors were fetched for scoring; only a sentence from outside the
+        retrieved passages (a list the answer runs on into) is read from the store again.
+        """
+        known = {s.quote.key: s.vector for s in scored if s.vector is not None}
+        unread = [k for k in cites.keys if k not in known]
+        if unread:
+            known |= self.store.sentence_vectors(list(dict.fromkeys(map(chunk_id_of, unread))))
+        vectors = np.array([known[k] for k in cites.keys if k in known], dtype=np.float32)
         return ignored_word(
             question,
             [c.quote for c in cites.items],

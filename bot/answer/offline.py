@@ -9,7 +9,7 @@ calibrated score the engine abstains and lists the closest passages as related r
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,6 +48,8 @@ class ScoredQuote:
     entities: float = 1.0  # share of the question's names found around the sentence
     # A number for "how many", money for "what does it cost", a year for "when".
     typed: bool = True
+    # The sentence's stored vector, kept for later checks against the answer.
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 # Weights of the sentence score, chosen on tests/eval/dev.jsonl (see docs/BENCHMARKS.md).
@@ -265,7 +267,7 @@ def score_sentences(
             score -= ENTITY_PENALTY * (1.0 - entities) + (0.0 if typed else TYPE_PENALTY)
             if _SIGNPOST.match(q.text):
                 score -= signpost_penalty
-            out.append(ScoredQuote(q, score, cos, lex, rank, entities, typed))
+            out.append(ScoredQuote(q, score, cos, lex, rank, entities, typed, vec))
     out.sort(key=lambda s: -s.score)
     return out
 

@@ -237,10 +237,10 @@ def _defined_term(bot: Bot, question: str) -> Answer | None:
         a = re.escape(fold(acronym))
         if not re.search(_DEFINE_Q.format(a=a), fold(question)):
             continue
+        defining = (c for c in bot.retriever.chunks.values() if f"({acronym})" in c.text)
         quotes = [
             Quote(c, i)
-            for c in sorted(bot.retriever.chunks.values(), key=lambda c: (c.source_id, c.start))
-            if f"({acronym})" in c.text
+            for c in sorted(defining, key=lambda c: (c.source_id, c.start))
             for i in range(len(c.sentences))
             if f"({acronym})" in Quote(c, i).text
         ]
