@@ -143,12 +143,9 @@ def _clusters(bot: Bot, question: str) -> Answer | None:
         head = heading_chunk(bot, post, cl.heading)
         if head is None:
             return None
-        entry = {"label": cl.heading, "n": cites.cite(Quote(head, 0)), "detail": []}
-        body = first_after(bot, head)
-        if body is not None and body.sentences:
-            # Its vision and the first sentence of its rationale: what it wants, and why.
-            entry["detail"] = cites.entries(body, limit=2)
-        items.append(entry)
+        label = {"label": cl.heading, "n": cites.cite(Quote(head, 0))}
+        # Its vision and the first sentence of its rationale: what it wants, and why.
+        items.append({**label, "detail": [cites.entry(q) for q in _cluster_says(bot, head, 2)]})
     lead = _sentences_mentioning(
         bot, post, "cluster", before=heading_chunk(bot, post, debate.clusters[0].heading)
     )
@@ -205,6 +202,20 @@ def _cluster_named(question: str, clusters) -> list:
     return found
 
 
+def _cluster_says(bot: Bot, head: Chunk, limit: int) -> list[Quote]:
+    """A cluster's own first sentences under its heading: its vision, then its rationale.
+
+    "Examples:" only introduces the list of examples, so it is left out, as the list is.
+    """
+    said = [
+        Quote(c, i)
+        for c in section_chunks(bot, head)
+        if c.block_kind != "list"
+        for i in range(len(c.sentences))
+    ]
+    return [q for q in said if not q.text.rstrip().endswith(":")][:limit]
+
+
 def _compare_clusters(bot: Bot, question: str) -> Answer | None:
     """Two or more named clusters side by side: each one's vision and rationale, as written."""
     debate = load_debate(bot.settings)
@@ -217,14 +228,7 @@ def _compare_clusters(bot: Bot, question: str) -> Answer | None:
         head = heading_chunk(bot, debate.event.post_source, cl.heading)
         if head is None:
             return None
-        said = [
-            Quote(c, i)
-            for c in section_chunks(bot, head)
-            if c.block_kind != "list"
-            for i in range(len(c.sentences))
-        ]
-        # "Examples:" introduces the list; the vision and the rationale come before it.
-        said = [q for q in said if not q.text.rstrip().endswith(":")][:COMPARE_SENTENCES]
+        said = _cluster_says(bot, head, COMPARE_SENTENCES)
         label = {"label": cl.heading, "n": cites.cite(Quote(head, 0))}
         items.append({**label, "detail": [cites.entry(q) for q in said]})
     text = render("answer/cluster_comparison.md.j2", items=items).strip()
@@ -263,9 +267,8 @@ def _cluster_examples(bot: Bot, question: str) -> Answer | None:
     if head is None:
         return None
     cites = CitationList(bot.sources)
-    under = section_chunks(bot, head)
-    vision = [Quote(c, 0) for c in under if c.block_kind != "list" and c.sentences][:1]
-    lists = [c for c in under if c.block_kind == "list"]
+    vision = _cluster_says(bot, head, 1)
+    lists = [c for c in section_chunks(bot, head) if c.block_kind == "list"]
     if not lists:
         return None
     text = render(
