@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from bot.answer.citations import markers
+from bot.citations import markers
 from bot.ingest.loaders import load_document
 from bot.ingest.snapshots import snapshot_status
 from bot.models import Answer, Citation
@@ -114,7 +114,7 @@ def citation_problems(answer: Answer, bot) -> list[str]:
     for n in markers(answer.answer):
         if n not in by_n:
             problems.append(f"marker [{n}] resolves to nothing")
-    chunks = bot.retriever.chunks
+    chunks = bot.corpus.chunks
     for c in refs:
         text = _snapshot_text(bot.settings.snapshots_dir, c.source_id)
         if " ".join(c.quote.split()) not in text:

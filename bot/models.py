@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, Field
 
 
@@ -84,6 +86,32 @@ class Chunk(BaseModel):
     @property
     def section(self) -> str:
         return " > ".join(self.heading_path)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim sentence of a chunk: the unit the bot cites and quotes."""
+
+    chunk: Chunk
+    index: int  # sentence number within the chunk
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.chunk.sentences[self.index]
+
+    @property
+    def text(self) -> str:
+        a, b = self.span
+        return self.chunk.text[a:b]
+
+    @property
+    def url(self) -> str:
+        urls = self.chunk.sentence_urls
+        return urls[self.index] if self.index < len(urls) else self.chunk.url
+
+    @property
+    def key(self) -> str:
+        return sentence_id(self.chunk.id, self.index)
 
 
 class Passage(BaseModel):

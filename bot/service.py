@@ -13,14 +13,15 @@ import numpy as np
 
 from bot import pack
 from bot.answer.answerable import ignored_word
-from bot.answer.citations import CitationList, Quote, renumber
 from bot.answer.intent import read_intent
 from bot.answer.offline import ScoredQuote, compose, question_names, score_sentences
 from bot.answer.question import clean_question
 from bot.answer.verify import locate
+from bot.citations import CitationList, renumber
+from bot.corpus import Corpus
 from bot.index.build import open_store
 from bot.index.store import IndexMismatchError, IndexStore, StoreUnavailableError
-from bot.models import Answer, Passage, chunk_id_of
+from bot.models import Answer, Chunk, Passage, Quote, chunk_id_of
 from bot.prompts import phrase, render
 from bot.registry import Source, by_id
 from bot.retrieve.hybrid import Filters, Retriever
@@ -39,6 +40,7 @@ class Bot:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._corpus: tuple[dict[str, Chunk], Corpus] | None = None
 
     @cached_property
     def registry(self) -> list[Source]:
@@ -62,6 +64,15 @@ class Bot:
     @cached_property
     def retriever(self) -> Retriever:
         return Retriever(self.store, self.settings.retrieval, self.registry)
+
+    @property
+    def corpus(self) -> Corpus:
+        """The document tree of the current index (made again when the index changes)."""
+        chunks = self.retriever.chunks
+        made = self._corpus
+        if made is None or made[0] is not chunks:
+            made = self._corpus = (chunks, Corpus(chunks.values(), self.sources))
+        return made[1]
 
     def ready(self) -> None:
         """Raise IndexNotReadyError unless there is something to answer from.
@@ -242,7 +253,7 @@ class Bot:
             return self.abstain(question, passages, engine="offline")
         cites = CitationList(self.sources)
         neighbours = {
-            sid: self.retriever.chunks_of(sid) for sid in {p.chunk.source_id for p in passages}
+            sid: self.corpus.chunks_of(sid) for sid in {p.chunk.source_id for p in passages}
         }
         items = compose(scored, cfg, cites, qtokens, neighbours)
         missing = self._ignored_word(question, cites, scored, None if context else qvec)

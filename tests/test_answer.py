@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer.citations import CitationList, Quote, markers, renumber
 from bot.answer.offline import ScoredQuote, compose
+from bot.citations import CitationList, markers, renumber
 from bot.evaluate import citation_problems
-from bot.models import Citation
+from bot.models import Citation, Quote
 from bot.prompts import all_templates, phrase, template
 
 
@@ -245,7 +245,7 @@ def test_where_does_the_post_say_a_thing_it_does_not_say(bot, question) -> None:
 
 
 def test_a_sentence_going_on_with_the_best_one_is_kept_whatever_its_score(bot) -> None:
-    chunk = next(c for c in bot.retriever.chunks.values() if "This tension is" in c.text)
+    chunk = next(c for c in bot.corpus.chunks.values() if "This tension is" in c.text)
     first = next(
         i for i, _ in enumerate(chunk.sentences) if "Open-source AI" in Quote(chunk, i).text
     )
@@ -258,7 +258,7 @@ def test_a_sentence_going_on_with_the_best_one_is_kept_whatever_its_score(bot) -
 
 
 def test_an_attribution_line_is_never_quoted_without_the_words_it_attributes(bot) -> None:
-    chunk = next(c for c in bot.retriever.chunks.values() if "– Ursula von der Leyen" in c.text)
+    chunk = next(c for c in bot.corpus.chunks.values() if "– Ursula von der Leyen" in c.text)
     said = Quote(chunk, len(chunk.sentences) - 1)
     assert said.text.startswith("– Ursula")
     only = ScoredQuote(said, score=0.6, cos=0.6, lex=0.0, rank=0)

@@ -13,7 +13,7 @@ import pytest
 from browser_setup import running_app
 from gradio_client import Client
 
-from bot.answer.citations import markers
+from bot.citations import markers
 from bot.debate.pack_data import load_debate
 from bot.models import Answer
 from bot.prompts import phrase

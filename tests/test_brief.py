@@ -21,7 +21,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.answer.citations import Quote
 from bot.brief.base import text
 from bot.brief.compare import COLUMNS, best_match
 from bot.brief.pack import Brief, build_brief
@@ -32,7 +31,7 @@ from bot.brief.stance import compare_views, where_do_i_stand
 from bot.debate.pack_data import load_debate
 from bot.ingest.loaders import load_document
 from bot.ingest.snapshots import snapshot_status
-from bot.models import Chunk
+from bot.models import Chunk, Quote
 from bot.prompts import PROMPTS_DIR, all_templates, template
 from bot.registry import Kind
 
@@ -92,7 +91,7 @@ class Verifier:
         assert norm(quote) in self.snapshot_text(source_id), f"not verbatim: {quote!r}"
         urls = [
             c.sentence_urls[i]
-            for c in self.bot.retriever.chunks_of(source_id)
+            for c in self.bot.corpus.chunks_of(source_id)
             for i in range(len(c.sentences))
             if norm(Quote(c, i).text) == norm(quote)
         ]
@@ -168,7 +167,7 @@ def test_every_fact_sentence_carries_a_marker(md: str, brief: Brief, bot):
     for n, (quote, _, _) in entries.items():
         rest = rest.replace(f"“{quote}” [{n}]", " ").replace(f"“{excerpt(quote)}” [{n}]", " ")
     rest = re.sub(r"\]\([^)]*\)", "]", rest)  # link targets
-    for chunk in bot.retriever.chunks.values():
+    for chunk in bot.corpus.chunks.values():
         for i in range(len(chunk.sentences)):
             sentence = norm(Quote(chunk, i).text)
             if len(sentence.split()) >= 5:
@@ -339,7 +338,7 @@ def test_comparison_csv_cells_are_empty_or_cited(brief: Brief, verifier: Verifie
                 assert row[col] == text("empty_cell")
                 continue
             filled += 1
-            post = next(c.source_id for c in bot.retriever.chunks.values()
+            post = next(c.source_id for c in bot.corpus.chunks.values()
                         if row[f"{col}_link"] in c.sentence_urls)  # fmt: skip
             verifier.check(row[col], row[f"{col}_link"], post)
         assert row["who_link"], f"the post links to {row['source_id']}, so it says who"

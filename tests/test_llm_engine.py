@@ -17,7 +17,6 @@ from langchain_core.language_models.fake_chat_models import (
     GenericFakeChatModel,
 )
 
-from bot.answer.citations import markers
 from bot.answer.llm import (
     build_messages,
     neutralise,
@@ -34,6 +33,7 @@ from bot.answer.verify import (
     split_claims,
     verify,
 )
+from bot.citations import markers
 from bot.ingest.sentences import split_sentences
 from bot.llm import LLMConfigError, make_chat_model
 from bot.models import Passage
@@ -280,7 +280,7 @@ CALIBRATION = [
 
 @pytest.mark.parametrize(("needle", "claim", "expected"), CALIBRATION)
 def test_support_score_calibration(bot, needle: str, claim: str, expected: str) -> None:
-    chunk = next(c for c in bot.retriever.chunks.values() if needle in c.text)
+    chunk = next(c for c in bot.corpus.chunks.values() if needle in c.text)
     report = verify(
         f"{claim} [1]", [Passage(chunk=chunk, score=1.0)], bot.store, bot.settings.answer, {}
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from _console import console_settings
 
-from bot.answer.citations import markers
+from bot.citations import markers
 from bot.debate.agenda import Agenda
 from bot.debate.evidence import clauses, stance
 from bot.debate.feed import PromptFeed
@@ -28,7 +28,7 @@ def assert_grounded(prompt: ModeratorPrompt, bot) -> None:
     assert prompt.citations, prompt.text
     numbers = {c.n for c in prompt.citations}
     assert set(markers(prompt.text)) == numbers, prompt.text
-    chunks = bot.retriever.chunks
+    chunks = bot.corpus.chunks
     for c in prompt.citations:
         assert c.quote in chunks[c.chunk_id].text
         assert f"“{c.quote}” [{c.n}]" in prompt.text

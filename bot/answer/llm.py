@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from bot.answer.citations import title_of
 from bot.answer.verify import VerifyReport, verify
+from bot.citations import title_of
 from bot.models import Answer, Passage
 from bot.prompts import phrase, render
 from bot.registry import Source

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.answer.citations import CitationList, Quote
 from bot.answer.question import last_sentence
+from bot.citations import CitationList
 from bot.index.store import IndexStore, sentence_ids
-from bot.models import Chunk, Passage
+from bot.models import Chunk, Passage, Quote
 from bot.retrieve.text import Rarity, fold, overlap, tokenize
 from bot.settings import AnswerSettings
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot.answer.citations import CitationList, Quote
 from bot.answer.offline import wants_figure
 from bot.answer.question import last_sentence
+from bot.citations import CitationList
 from bot.debate.pack_data import DebatePackError, load_debate
-from bot.models import Answer, Chunk
+from bot.models import Answer, Chunk, Quote
 from bot.prompts import render
-from bot.registry import Kind, Source
+from bot.registry import Source
 from bot.retrieve.hybrid import Filters
 from bot.retrieve.text import fold
 
@@ -71,48 +71,6 @@ def _structured(question: str, text: str, cites: CitationList) -> Answer:
     )
 
 
-def heading_chunk(bot: Bot, source_id: str, heading: str) -> Chunk | None:
-    for c in bot.retriever.chunks_of(source_id):
-        if c.block_kind == "heading" and c.text.strip() == heading.strip():
-            return c
-    return None
-
-
-def section_chunks(bot: Bot, head: Chunk) -> list[Chunk]:
-    """The non-heading chunks directly under a heading (not those of its sub-headings)."""
-    return [
-        c
-        for c in bot.retriever.chunks_of(head.source_id)
-        if c.block_kind != "heading" and c.heading_path == head.heading_path
-    ]
-
-
-def links_here(quote: Quote, source: Source) -> bool:
-    """Whether the sentence carries the chunk's link to `source` (one of its anchors is in it)."""
-    if source.id not in quote.chunk.links_to:
-        return False
-    return any(fold(a.strip(" ,")) in fold(quote.text) for a in source.linked_as)
-
-
-def linking_quotes(bot: Bot, source: Source) -> list[Quote]:
-    """The sentences, in reading order, that link to `source`."""
-    linking = [c for c in bot.retriever.chunks.values() if source.id in c.links_to]
-    return [
-        Quote(c, i)
-        for c in sorted(linking, key=lambda c: (c.source_id, c.start))
-        for i in range(len(c.sentences))
-        if links_here(Quote(c, i), source)
-    ]
-
-
-def first_after(bot: Bot, chunk: Chunk) -> Chunk | None:
-    """The first non-heading chunk under a heading."""
-    for c in bot.retriever.chunks_of(chunk.source_id):
-        if c.start > chunk.start and c.block_kind != "heading":
-            return c if c.heading_path == chunk.heading_path else None
-    return None
-
-
 def _open_questions(bot: Bot, question: str) -> Answer | None:
     debate = load_debate(bot.settings)
     post = debate.event.post_source
@@ -121,12 +79,12 @@ def _open_questions(bot: Bot, question: str) -> Answer | None:
     wanted = [q for q in debate.open_questions if specific and q.id == specific.group(2)]
     items = []
     for q in wanted or debate.open_questions:
-        head = heading_chunk(bot, post, q.heading)
+        head = bot.corpus.heading(post, q.heading)
         if head is None:
             return None
         entry = {"label": q.heading, "n": cites.cite(Quote(head, 0)), "detail": []}
         if wanted:
-            body = first_after(bot, head)
+            body = bot.corpus.first_after(head)
             if body is not None:
                 entry["detail"] = cites.entries(body, limit=3)
         items.append(entry)
@@ -140,33 +98,18 @@ def _clusters(bot: Bot, question: str) -> Answer | None:
     cites = CitationList(bot.sources)
     items = []
     for cl in debate.clusters:
-        head = heading_chunk(bot, post, cl.heading)
+        head = bot.corpus.heading(post, cl.heading)
         if head is None:
             return None
         label = {"label": cl.heading, "n": cites.cite(Quote(head, 0))}
         # Its vision and the first sentence of its rationale: what it wants, and why.
         items.append({**label, "detail": [cites.entry(q) for q in _cluster_says(bot, head, 2)]})
-    lead = _sentences_mentioning(
-        bot, post, "cluster", before=heading_chunk(bot, post, debate.clusters[0].heading)
+    lead = bot.corpus.sentences_mentioning(
+        post, "cluster", before=bot.corpus.heading(post, debate.clusters[0].heading)
     )
     lead_items = [cites.entry(q) for q in lead[:1]]
     text = render("answer/clusters.md.j2", items=items, count=len(items), lead=lead_items).strip()
     return _structured(question, text, cites)
-
-
-def _sentences_mentioning(
-    bot: Bot, source_id: str, word: str, before: Chunk | None = None
-) -> list[Quote]:
-    """Sentences of a source containing `word`, in reading order (optionally before a chunk)."""
-    found = []
-    for c in bot.retriever.chunks_of(source_id):
-        if c.block_kind == "heading" or (before is not None and c.start >= before.start):
-            continue
-        for i in range(len(c.sentences)):
-            q = Quote(c, i)
-            if word in fold(q.text):
-                found.append(q)
-    return found
 
 
 def _outline(bot: Bot, question: str) -> Answer | None:
@@ -174,10 +117,11 @@ def _outline(bot: Bot, question: str) -> Answer | None:
     debate = load_debate(bot.settings)
     post = debate.event.post_source
     cites = CitationList(bot.sources)
-    chunks = bot.retriever.chunks_of(post)
+    chunks = bot.corpus.chunks_of(post)
     first_heading = next((c for c in chunks if c.block_kind == "heading"), None)
     lead = [
-        cites.entry(q) for q in _sentences_mentioning(bot, post, "section", before=first_heading)
+        cites.entry(q)
+        for q in bot.corpus.sentences_mentioning(post, "section", before=first_heading)
     ]
     sections = [
         {"label": c.text, "n": cites.cite(Quote(c, 0))}
@@ -209,7 +153,7 @@ def _cluster_says(bot: Bot, head: Chunk, limit: int) -> list[Quote]:
     """
     said = [
         Quote(c, i)
-        for c in section_chunks(bot, head)
+        for c in bot.corpus.section(head)
         if c.block_kind != "list"
         for i in range(len(c.sentences))
     ]
@@ -225,7 +169,7 @@ def _compare_clusters(bot: Bot, question: str) -> Answer | None:
     cites = CitationList(bot.sources)
     items = []
     for cl in named:
-        head = heading_chunk(bot, debate.event.post_source, cl.heading)
+        head = bot.corpus.heading(debate.event.post_source, cl.heading)
         if head is None:
             return None
         said = _cluster_says(bot, head, COMPARE_SENTENCES)
@@ -241,7 +185,7 @@ def _defined_term(bot: Bot, question: str) -> Answer | None:
         a = re.escape(fold(acronym))
         if not re.search(_DEFINE_Q.format(a=a), fold(question)):
             continue
-        defining = (c for c in bot.retriever.chunks.values() if f"({acronym})" in c.text)
+        defining = (c for c in bot.corpus.chunks.values() if f"({acronym})" in c.text)
         quotes = [
             Quote(c, i)
             for c in sorted(defining, key=lambda c: (c.source_id, c.start))
@@ -263,12 +207,12 @@ def _cluster_examples(bot: Bot, question: str) -> Answer | None:
     named = _cluster_named(question, debate.clusters)
     if len(named) != 1:
         return None
-    head = heading_chunk(bot, debate.event.post_source, named[0].heading)
+    head = bot.corpus.heading(debate.event.post_source, named[0].heading)
     if head is None:
         return None
     cites = CitationList(bot.sources)
     vision = _cluster_says(bot, head, 1)
-    lists = [c for c in section_chunks(bot, head) if c.block_kind == "list"]
+    lists = [c for c in bot.corpus.section(head) if c.block_kind == "list"]
     if not lists:
         return None
     text = render(
@@ -280,34 +224,13 @@ def _cluster_examples(bot: Bot, question: str) -> Answer | None:
     return _structured(question, text, cites)
 
 
-def source_names(source: Source) -> list[str]:
-    """What an attendee may call a source: its anchors in the post and its author."""
-    names = [a.strip(' ,.“”"') for a in source.linked_as]
-    if source.author:
-        names.append(source.author.split("(")[0].strip())
-    # Only distinctive names: capitalised, not a bare year or a generic anchor like "UK".
-    return [n for n in names if len(n) >= 5 and n[:1].isupper() and not n.isdigit()]
-
-
-def mentioned_sources(question: str, registry: list[Source]) -> list[Source]:
-    """Registered proposals and projects the question names."""
-    q = fold(question)
-    found = []
-    for s in registry:
-        if s.kind not in (Kind.proposal, Kind.existing_project):
-            continue
-        for name in source_names(s):
-            if re.search(r"(?<!\w)" + re.escape(fold(name)) + r"(?!\w)", q):
-                found.append(s)
-                break
-    return found
-
-
 def _about_source(bot: Bot, question: str, sources: list[Source]) -> Answer | None:
     """The sentences of the post that link to the named sources."""
     cites = CitationList(bot.sources)
     items = [
-        {"title": src.title, **cites.entry(q)} for src in sources for q in linking_quotes(bot, src)
+        {"title": src.title, **cites.entry(q)}
+        for src in sources
+        for q in bot.corpus.linking_quotes(src)
     ]
     if not items:
         return None
@@ -349,7 +272,7 @@ def answer_structure(bot: Bot, question: str, filters: Filters | None) -> Answer
     # "Brundage's plan mentions level 5 AGI. What are levels 1 to 4?" asks its last sentence.
     asked = fold(last_sentence(question))
     if _ABOUT.search(asked) and not wants_figure(question) and not _NARROW_Q.match(asked):
-        named = mentioned_sources(question, bot.registry)
+        named = bot.corpus.mentioned_sources(question)
         if named and len(named) <= 3:
             return _about_source(bot, question, named)
     return None

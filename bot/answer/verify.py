@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.answer.citations import CitationList, Quote
+from bot.citations import CitationList
 from bot.index.store import IndexStore, sentence_ids
 from bot.ingest.sentences import split_sentences
-from bot.models import Citation, Passage
+from bot.models import Citation, Passage, Quote
 from bot.prompts import phrase
 from bot.registry import Source
 from bot.retrieve.text import fold, tokenize

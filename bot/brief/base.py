@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
-from bot.answer.citations import CitationList, Quote
-from bot.answer.structure import links_here, source_names
+from bot.citations import CitationList
+from bot.corpus import Corpus
 from bot.debate.pack_data import OpenQuestion
 from bot.index.store import sentence_ids
 from bot.ingest.loaders import LoadError, load_document
 from bot.ingest.snapshots import snapshot_status
-from bot.models import Chunk
+from bot.models import Chunk, Quote
 from bot.prompts import lookup
 from bot.registry import Kind, Source
 
@@ -61,11 +61,7 @@ class Citer:
         self.cites = CitationList(bot.sources)
 
     def line(self, quote: Quote) -> Line:
-        refs = tuple(
-            sid
-            for sid in quote.chunk.links_to
-            if sid in self.bot.sources and links_here(quote, self.bot.sources[sid])
-        )
+        refs = self.bot.corpus.links_in(quote)
         return Line(quote.text, self.cites.cite(quote), quote.url, quote.chunk.source_id, refs)
 
     def para(self, chunk: Chunk, skip_leadins: bool = True) -> Para | None:
@@ -88,7 +84,7 @@ def display_name(source: Source) -> str:
     """A proposal or project by the name the post gives it (anchor or author); others by title."""
     if source.kind not in (Kind.proposal, Kind.existing_project):
         return source.title
-    names = source_names(source)
+    names = Corpus.source_names(source)
     return names[0] if names else source.title
 
 
@@ -110,7 +106,7 @@ class PerBrief(Generic[T]):
 
 def indexed_ids(bot: Bot) -> set[str]:
     """Sources with chunks in the index."""
-    return {c.source_id for c in bot.retriever.chunks.values()}
+    return {c.source_id for c in bot.corpus.chunks.values()}
 
 
 def status(bot: Bot, source: Source, indexed: set[str] | None = None) -> str:

@@ -14,10 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.answer.citations import Quote
-from bot.answer.structure import heading_chunk, linking_quotes, section_chunks
 from bot.brief.base import Citer, Line, display_name, indexed_ids, status, status_text, text
 from bot.debate.pack_data import DebatePack
+from bot.models import Quote
 from bot.registry import Kind, Source
 
 if TYPE_CHECKING:
@@ -65,11 +64,11 @@ def _cluster_quotes(bot: Bot, debate: DebatePack) -> dict[str, dict[str, Quote]]
     """cluster id -> {"heading", "vision", "rationale"} quotes of the post."""
     out: dict[str, dict[str, Quote]] = {}
     for cl in debate.clusters:
-        head = heading_chunk(bot, debate.event.post_source, cl.heading)
+        head = bot.corpus.heading(debate.event.post_source, cl.heading)
         if head is None:
             continue
         found = {"heading": Quote(head, 0)}
-        for chunk in section_chunks(bot, head):
+        for chunk in bot.corpus.section(head):
             for i in range(len(chunk.sentences)):
                 q = Quote(chunk, i)
                 for name, pattern in _FIELDS.items():
@@ -91,7 +90,7 @@ def _own_quotes(bot: Bot, source: Source) -> list[Quote]:
     """The sentences of the source's own snapshot, when it is indexed."""
     return [
         Quote(c, i)
-        for c in bot.retriever.chunks_of(source.id)
+        for c in bot.corpus.chunks_of(source.id)
         if c.block_kind != "heading"
         for i in range(len(c.sentences))
     ]
@@ -106,7 +105,7 @@ def build_comparison(bot: Bot, debate: DebatePack, citer: Citer) -> Comparison:
     for src in bot.registry:
         if src.kind not in (Kind.proposal, Kind.existing_project):
             continue
-        links = linking_quotes(bot, src)
+        links = bot.corpus.linking_quotes(src)
         picked: dict[str, Quote | None] = dict.fromkeys(COLUMNS)
         cl = src.cluster.value if src.cluster else None
         # The cluster cells hold only where the post lists the source under that cluster.

@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answer.citations import Quote
-from bot.answer.structure import linking_quotes
 from bot.brief.base import (
     Citer,
     Line,
@@ -29,7 +27,7 @@ from bot.brief.base import (
     text,
 )
 from bot.debate.pack_data import DebatePack, OpenQuestion
-from bot.models import Passage
+from bot.models import Passage, Quote
 from bot.registry import Kind, Source
 
 if TYPE_CHECKING:
@@ -66,7 +64,7 @@ class QuestionGuide:
 
 def _linked_score(bot: Bot, src: Source, qvec: np.ndarray) -> tuple[float, Quote | None]:
     """How close the post's sentences linking to `src` come to the question, and the closest."""
-    quotes = linking_quotes(bot, src)
+    quotes = bot.corpus.linking_quotes(src)
     keys = {q.key for q in quotes}
     scored = [s for s in sentence_scores(bot, [q.chunk for q in quotes], qvec) if s[0].key in keys]
     if not scored:
@@ -111,7 +109,7 @@ def _start(
     own = [p.chunk for p in passages if p.chunk.source_id == src.id][:1]
     if not own and src.id in indexed:
         hits = bot.store.dense(qvec.tolist(), 1, {"source_id": src.id})
-        own = [bot.retriever.chunks[cid] for cid, _ in hits if cid in bot.retriever.chunks]
+        own = [bot.corpus.chunks[cid] for cid, _ in hits if cid in bot.corpus.chunks]
     scored = sentence_scores(bot, own, qvec)
     if scored:
         return citer.line(max(scored, key=lambda s: s[1])[0])

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answer.citations import Quote
-from bot.answer.structure import heading_chunk, linking_quotes, section_chunks
 from bot.brief.base import (
     Citer,
     Line,
@@ -33,7 +31,7 @@ from bot.brief.compare import Comparison, build_comparison
 from bot.brief.guide import QuestionGuide, question_guide
 from bot.brief.pictures import split_by_date
 from bot.debate.pack_data import AgendaItem, DebatePack, Event, load_debate
-from bot.models import Chunk, Citation, Passage
+from bot.models import Chunk, Citation, Passage, Quote
 from bot.registry import Kind, Source
 
 if TYPE_CHECKING:
@@ -131,7 +129,7 @@ def _top_sections(post_chunks: list[Chunk]) -> list[Chunk]:
 
 def _cern_heads(bot: Bot, debate: DebatePack, post: list[Chunk]) -> list[Chunk]:
     """The heading chunks of the section before the clusters' section (CERN, in the post)."""
-    first = heading_chunk(bot, debate.event.post_source, debate.clusters[0].heading)
+    first = bot.corpus.heading(debate.event.post_source, debate.clusters[0].heading)
     tops = _top_sections(post)
     if first is None or not tops:
         return []
@@ -165,14 +163,14 @@ def build_brief(bot: Bot) -> Brief:
     debate = load_debate(bot.settings)
     citer = Citer(bot)
     post_id = debate.event.post_source
-    post = bot.retriever.chunks_of(post_id)
+    post = bot.corpus.chunks_of(post_id)
     labels = {cl.id: cl.label for cl in debate.clusters}
 
     event_lines = [
         citer.line(q)
         for src in bot.registry
         if src.kind == Kind.event
-        for q in linking_quotes(bot, src)
+        for q in bot.corpus.linking_quotes(src)
         if len(q.text.split()) > 3
     ]
     shown = {(ln.text, ln.source_id) for ln in event_lines}
@@ -193,7 +191,7 @@ def build_brief(bot: Bot) -> Brief:
 
     clusters = []
     for cl in debate.clusters:
-        head = heading_chunk(bot, post_id, cl.heading)
+        head = bot.corpus.heading(post_id, cl.heading)
         if head is not None:
             part = _section(bot, citer, head)
             clusters.append(ClusterPart(cl.id, cl.label, part.heading, part.paras))
@@ -204,7 +202,7 @@ def build_brief(bot: Bot) -> Brief:
     queries = [question_query(q) for q in debate.open_questions]
     qvecs = bot.store.embedder.encode(queries)  # one batch, not one model call per question
     for q, query, qvec in zip(debate.open_questions, queries, qvecs, strict=True):
-        head = heading_chunk(bot, post_id, q.heading)
+        head = bot.corpus.heading(post_id, q.heading)
         if head is None:
             continue
         passages = bot.search(query, k=SEARCH_K)
@@ -213,7 +211,7 @@ def build_brief(bot: Bot) -> Brief:
                 id=q.id,
                 label=q.label,
                 heading=citer.line(_q(head)),
-                framing=_paras(citer, section_chunks(bot, head)),
+                framing=_paras(citer, bot.corpus.section(head)),
                 bearing=_bearing(bot, citer, passages, qvec, head),
                 clusters=[labels[c] for c in q.clusters if c in labels],
                 guide=question_guide(bot, q, citer, passages, qvec),
@@ -265,7 +263,7 @@ def _q(chunk: Chunk) -> Quote:
 def _section(bot: Bot, citer: Citer, head: Chunk) -> Section:
     """A heading of the post and what stands under it, cited in reading order."""
     heading = citer.line(_q(head))
-    return Section(heading, _paras(citer, section_chunks(bot, head)))
+    return Section(heading, _paras(citer, bot.corpus.section(head)))
 
 
 _CACHE: dict[tuple[object, ...], Brief] = {}

@@ -15,11 +15,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.answer.citations import Quote
-from bot.answer.structure import heading_chunk, linking_quotes
 from bot.brief.base import Citer, Line, display_name, text
 from bot.debate.pack_data import load_debate
-from bot.models import Citation
+from bot.models import Citation, Quote
 from bot.registry import Kind
 
 if TYPE_CHECKING:
@@ -56,7 +54,7 @@ def _cluster_pool(bot: Bot) -> list[ClusterEntry]:
     """(name, cluster label, heading quote, list-item quote) for every listed proposal."""
     debate = load_debate(bot.settings)
     heads = {
-        cl.label: heading_chunk(bot, debate.event.post_source, cl.heading) for cl in debate.clusters
+        cl.label: bot.corpus.heading(debate.event.post_source, cl.heading) for cl in debate.clusters
     }
     names = [display_name(s) for s in bot.registry]
     pool = []
@@ -66,7 +64,7 @@ def _cluster_pool(bot: Bot) -> list[ClusterEntry]:
         name = display_name(src)
         if names.count(name) > 1 and src.date:
             name = f"{name} ({src.date})"
-        for q in linking_quotes(bot, src):
+        for q in bot.corpus.linking_quotes(src):
             for label, head in heads.items():
                 if head is not None and head.text in q.chunk.heading_path:
                     pool.append((name, label, Quote(head, 0), q))
@@ -77,7 +75,7 @@ def _figure_pool(bot: Bot) -> list[FigureEntry]:
     """Every figure in a sentence of the post (headings aside)."""
     post = load_debate(bot.settings).event.post_source
     pool = []
-    for c in bot.retriever.chunks_of(post):
+    for c in bot.corpus.chunks_of(post):
         if c.block_kind == "heading":
             continue
         for i in range(len(c.sentences)):

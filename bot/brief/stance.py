@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answer.citations import Quote
-from bot.answer.structure import heading_chunk, section_chunks
 from bot.brief.base import (
     Citer,
     Line,
@@ -25,7 +23,7 @@ from bot.brief.base import (
     sentence_vectors,
 )
 from bot.debate.pack_data import DebatePack, OpenQuestion, load_debate
-from bot.models import Chunk, Citation
+from bot.models import Chunk, Citation, Quote
 from bot.registry import Kind
 
 if TYPE_CHECKING:
@@ -75,9 +73,9 @@ class Changes:
 def _candidates(bot: Bot, debate: DebatePack, q: OpenQuestion) -> list[Chunk]:
     chunks = [p.chunk for p in bot.search(question_query(q), k=SEARCH_K)]
     for cl in debate.clusters:
-        head = heading_chunk(bot, debate.event.post_source, cl.heading)
+        head = bot.corpus.heading(debate.event.post_source, cl.heading)
         if cl.id in q.clusters and head is not None:
-            chunks += section_chunks(bot, head)
+            chunks += bot.corpus.section(head)
     unique = {c.id: c for c in chunks if c.block_kind != "heading"}
     return list(unique.values())
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from bot.answer.citations import CitationList
+from bot.citations import CitationList
 from bot.debate.agenda import Agenda, AgendaStatus
 from bot.debate.db import Database, console_path
 from bot.debate.evidence import scored_sentences
@@ -238,7 +238,7 @@ class PromptFeed:
         if sug is None:
             raise KeyError(suggestion_id)
         status = self.agenda.status()
-        chunks = self.bot.retriever.chunks
+        chunks = self.bot.corpus.chunks
         clusters = sorted(
             {
                 c

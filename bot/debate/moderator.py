@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from bot.answer.citations import CitationList, Quote, title_of
+from bot.citations import CitationList, title_of
 from bot.debate.evidence import scored_sentences, weigh
 from bot.debate.pack_data import AgendaItem, OpenQuestion, load_debate
 from bot.debate.questions import discussion_prompts, section
-from bot.models import Chunk, Citation
+from bot.models import Chunk, Citation, Quote
 from bot.prompts import phrase, render
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import BaseModel, Field
 
-from bot.answer.citations import CitationList, Quote
+from bot.citations import CitationList
 from bot.debate.pack_data import OpenQuestion, load_debate
-from bot.models import Answer, Chunk, Citation
+from bot.models import Answer, Chunk, Citation, Quote
 from bot.prompts import PROMPTS_DIR, PromptError, phrase, render
 from bot.retrieve.text import tokenize
 
@@ -74,18 +74,8 @@ def discussion_prompts(qid: str) -> list[str]:
 
 def section(bot: Bot, post: str, heading: str) -> tuple[Chunk | None, list[Chunk]]:
     """The heading chunk of a question and the chunks under it, in reading order."""
-    chunks = bot.retriever.chunks_of(post)
-    head = next(
-        (c for c in chunks if c.block_kind == "heading" and c.text.strip() == heading), None
-    )
-    if head is None:
-        return None, []
-    body = [
-        c
-        for c in chunks
-        if c.start > head.start and c.block_kind != "heading" and c.heading_path[-1:] == [heading]
-    ]
-    return head, body
+    head = bot.corpus.heading(post, heading)
+    return (head, bot.corpus.section(head)) if head is not None else (None, [])
 
 
 def _best_sentence(chunk: Chunk, tokens: set[str]) -> int:

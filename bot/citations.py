@@ -1,41 +1,16 @@
-"""Numbered citations: one per quoted sentence, in order of first use, stable for one index."""
+"""Numbered citations: one per quoted sentence, in order of first use, stable for one index.
+
+Shared by every layer that quotes the reading list (answers, moderator prompts, the brief)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from bot.models import Chunk, Citation, sentence_id
+from bot.models import Chunk, Citation, Quote
 from bot.registry import Source
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A verbatim sentence of a chunk: the unit the bot cites."""
-
-    chunk: Chunk
-    index: int  # sentence number within the chunk
-
-    @property
-    def span(self) -> tuple[int, int]:
-        return self.chunk.sentences[self.index]
-
-    @property
-    def text(self) -> str:
-        a, b = self.span
-        return self.chunk.text[a:b]
-
-    @property
-    def url(self) -> str:
-        urls = self.chunk.sentence_urls
-        return urls[self.index] if self.index < len(urls) else self.chunk.url
-
-    @property
-    def key(self) -> str:
-        return sentence_id(self.chunk.id, self.index)
 
 
 class CitationList:
