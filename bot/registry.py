@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 
 class Kind(StrEnum):
@@ -19,13 +26,6 @@ class Kind(StrEnum):
     background = "background"
     event = "event"
     news = "news"
-
-
-class Cluster(StrEnum):
-    academics = "academics"
-    ai_for_good = "ai_for_good"
-    safety = "safety"
-    agi = "agi"
 
 
 class Format(StrEnum):
@@ -51,9 +51,16 @@ class Source(BaseModel):
     date: str = Field("", description="YYYY, YYYY-MM or YYYY-MM-DD; empty when unknown.")
     url: str
     kind: Kind
-    cluster: Cluster | None = None
+    cluster: str | None = Field(
+        None, description="Id of one of the pack's clusters (debate.yaml); checked on load."
+    )
     format: Format
     page: int | None = Field(None, ge=1, description="The PDF page the post points at.")
+    page_url: str = Field(
+        "",
+        description="The page a person opens, where `url` is a machine endpoint (a WordPress "
+        "REST URL); empty means `url` itself.",
+    )
     linked_as: list[str] = Field(default_factory=list, description="Anchor texts in the post.")
     note: str = ""
 
@@ -76,12 +83,17 @@ class Source(BaseModel):
             raise ValueError("date must be YYYY, YYYY-MM or YYYY-MM-DD")
         return v
 
-    @field_validator("url")
+    @field_validator("url", "page_url")
     @classmethod
-    def _url_shape(cls, v: str) -> str:
-        if not re.match(r"^https?://", v):
+    def _url_shape(cls, v: str, info: ValidationInfo) -> str:
+        if (v or info.field_name == "url") and not re.match(r"^https?://", v):
             raise ValueError("url must start with http:// or https://")
         return v
+
+    @property
+    def human_url(self) -> str:
+        """Where a reader should be sent to read the source."""
+        return self.page_url or self.url
 
     @property
     def base_url(self) -> str:

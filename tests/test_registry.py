@@ -82,3 +82,30 @@ def test_error_gives_the_line_of_the_bad_entry(tmp_path: Path) -> None:
     path.write_text(bad, encoding="utf-8")
     with pytest.raises(RegistryError, match=r"line 7, source 'two'"):
         load_registry(path)
+
+
+def test_clusters_are_the_packs_own(tmp_path: Path) -> None:
+    """A source's cluster must be one that the pack's debate.yaml defines, whatever it is."""
+    import shutil
+
+    from bot import pack
+    from bot.settings import Settings
+
+    folder = tmp_path / "pack"
+    shutil.copytree(ROOT / "corpus", folder)
+    settings = Settings(pack=folder)
+    assert any(s.cluster for s in pack.sources(settings))
+    text = (folder / "sources.yaml").read_text(encoding="utf-8")
+    (folder / "sources.yaml").write_text(
+        text.replace("cluster: safety", "cluster: weather", 1), encoding="utf-8"
+    )
+    with pytest.raises(RegistryError, match="unknown cluster 'weather'"):
+        pack.sources(settings)
+
+
+def test_the_post_links_to_its_article_page_not_its_api() -> None:
+    post = next(s for s in load_registry(SOURCES) if s.kind.value == "post")
+    assert "wp-json" in post.url and post.human_url.startswith("https://")
+    assert "wp-json" not in post.human_url
+    others = [s for s in load_registry(SOURCES) if s.kind.value != "post"]
+    assert all(s.human_url == s.url for s in others)

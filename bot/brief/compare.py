@@ -107,7 +107,7 @@ def build_comparison(bot: Bot, debate: DebatePack, citer: Citer) -> Comparison:
             continue
         links = bot.corpus.linking_quotes(src)
         picked: dict[str, Quote | None] = dict.fromkeys(COLUMNS)
-        cl = src.cluster.value if src.cluster else None
+        cl = src.cluster
         # The cluster cells hold only where the post lists the source under that cluster.
         listed = cl is not None and any(
             heading_of[cl] in q.chunk.heading_path for q in links if cl in heading_of

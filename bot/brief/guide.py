@@ -85,7 +85,7 @@ def _ranked(
         if src is not None and src not in first:
             first.append(src)
     linked_ids = {sid for p in passages for sid in p.chunk.links_to}
-    linked_ids |= {s.id for s in bot.registry if s.cluster and s.cluster.value in q.clusters}
+    linked_ids |= {s.id for s in bot.registry if s.cluster in q.clusters}
     linked = [
         (src, *_linked_score(bot, src, qvec))
         for src in bot.registry

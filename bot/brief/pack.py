@@ -228,7 +228,7 @@ def build_brief(bot: Bot) -> Brief:
             name=display_name(s),
             state=status(bot, s, indexed),
             kind_text=text(f"kind_{s.kind.value}"),
-            cluster_label=labels.get(s.cluster.value, "") if s.cluster else "",
+            cluster_label=labels.get(s.cluster or "", ""),
         )
         for s in bot.registry
     ]
@@ -245,7 +245,7 @@ def build_brief(bot: Bot) -> Brief:
             TimelineEntry(
                 display_name(d.source),
                 d.source.date,
-                labels.get(d.source.cluster.value, no_cluster) if d.source.cluster else no_cluster,
+                labels.get(d.source.cluster or "", no_cluster),
             )
             for d in dated
         ],

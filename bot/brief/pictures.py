@@ -102,7 +102,7 @@ def timeline_png(registry: list[Source], debate: DebatePack) -> bytes:
     fig = Figure(figsize=(11, 0.45 * max(len(dated), len(undated) * 0.6, 6) + 1.2))
     ax, side = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1.3]})
     for y, d in enumerate(dated):
-        colour = COLOURS.get(d.source.cluster.value if d.source.cluster else None)
+        colour = COLOURS.get(d.source.cluster)
         if d.exact:
             ax.plot([d.start], [y], "o", color=colour, ms=8)
         else:
@@ -131,7 +131,7 @@ def timeline_png(registry: list[Source], debate: DebatePack) -> bytes:
     side.axis("off")
     side.set_title(text("timeline_undated"), fontsize=9, loc="left")
     for i, src in enumerate(undated):
-        colour = COLOURS.get(src.cluster.value if src.cluster else None)
+        colour = COLOURS.get(src.cluster)
         side.text(
             0,
             1 - (i + 1) / (len(undated) + 1),
@@ -168,7 +168,7 @@ def clusters_png(registry: list[Source], debate: DebatePack, indexed: set[str]) 
             color=colour,
             transform=ax.transAxes,
         )
-        members = [s for s in registry if s.cluster and s.cluster.value == cl.id]
+        members = [s for s in registry if s.cluster == cl.id]
         y = 0.76
         for src in members:
             name = display_name(src)

@@ -95,7 +95,7 @@ class PromptFeed:
         """The cluster a passage speaks for: its source's, else the post section it sits in."""
         src = self.bot.sources.get(chunk.source_id)
         if src is not None and src.cluster is not None:
-            return src.cluster.value
+            return src.cluster
         for c in self.agenda.pack.clusters:
             if c.heading in chunk.heading_path:
                 return c.id

@@ -40,7 +40,7 @@ class Filters:
         if self.kinds:
             allowed &= {s.id for s in registry if s.kind.value in self.kinds}
         if self.clusters:
-            allowed &= {s.id for s in registry if s.cluster and s.cluster.value in self.clusters}
+            allowed &= {s.id for s in registry if s.cluster in self.clusters}
         return allowed
 
 

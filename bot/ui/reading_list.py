@@ -9,7 +9,8 @@ import gradio as gr
 from pydantic import BaseModel
 
 from bot.brief.base import indexed_ids, status
-from bot.registry import Cluster, Kind
+from bot.debate.pack_data import DebatePackError, load_debate
+from bot.registry import Kind
 from bot.service import Bot
 from bot.ui.context import UIContext, text, text_list
 
@@ -38,7 +39,7 @@ def reading_list(bot: Bot, cluster: str = "", kind: str = "") -> list[ReadingLis
         indexed = set()
     rows = []
     for s in bot.registry:
-        if cluster and (s.cluster.value if s.cluster else "") != cluster:
+        if cluster and (s.cluster or "") != cluster:
             continue
         if kind and s.kind.value != kind:
             continue
@@ -49,7 +50,7 @@ def reading_list(bot: Bot, cluster: str = "", kind: str = "") -> list[ReadingLis
                 author=s.author,
                 date=s.date,
                 kind=s.kind.value,
-                cluster=s.cluster.value if s.cluster else "",
+                cluster=s.cluster or "",
                 status=status(bot, s, indexed),
                 url=s.url,
             )
@@ -86,9 +87,13 @@ def build_tab(ctx: UIContext) -> None:
     """Filters, the table, and "ask about this source"."""
     gr.Markdown(text("reading_intro"))
     anyone = [(text("reading_any"), "")]
+    try:
+        clusters = [(c.label, c.id) for c in load_debate(ctx.settings).clusters]
+    except DebatePackError:
+        clusters = []
     with gr.Row():
         cluster = gr.Dropdown(
-            choices=anyone + [(c.value.replace("_", " "), c.value) for c in Cluster],
+            choices=anyone + clusters,
             value="",
             label=text("reading_cluster"),
             elem_id="db-rl-cluster",
