@@ -97,6 +97,18 @@ class Bot:
         self.ready()
         return self.retriever.search(query, k=k, filters=filters, context=context)
 
+    def evidence(
+        self, query: str, k: int = 8, filters: Filters | None = None, context: str = ""
+    ) -> list[ScoredQuote]:
+        """The sentences of the best passages for a query, scored as answers score them, best
+        first: what moderator prompts and the brief quote as evidence."""
+        self.ready()
+        qvec = self.retriever.query_vector(query, context)
+        passages = self.retriever.search(query, k=k, filters=filters, context=context, qvec=qvec)
+        if not passages:
+            return []
+        return self.score_sentences(query, passages, qvec, tokenize(query))
+
     # --- ask -----------------------------------------------------------------------
     def ask(
         self,

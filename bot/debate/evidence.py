@@ -99,13 +99,8 @@ def stance(claim: str, sentence: str) -> tuple[Stance, str]:
 def scored_sentences(
     bot: Bot, query: str, k: int = 8, filters: Filters | None = None, context: str = ""
 ) -> list[ScoredQuote]:
-    """The sentences of the passages Bot.search finds, scored as the offline engine scores them."""
-    bot.ready()
-    qvec = bot.retriever.query_vector(query, context)
-    passages = bot.retriever.search(query, k=k, filters=filters, context=context, qvec=qvec)
-    if not passages:
-        return []
-    return bot.score_sentences(query, passages, qvec, tokenize(query))
+    """The sentences of the passages Bot.search finds, scored as the answers score them."""
+    return bot.evidence(query, k=k, filters=filters, context=context)
 
 
 def weigh(bot: Bot, claim: str, limit: int = 4) -> list[Evidence]:
