@@ -3,6 +3,10 @@
 Metrics (all in 0..1 except latency):
 - recall@5 / MRR: a retrieved passage contains a gold quote (whitespace-normalised).
 - evidence_hit: the answer cites a passage containing a gold quote (answerable questions).
+- first_citation_evidence: the answer's first citation is such a passage (answerable questions;
+  an abstention counts as a miss): does the answer lead with what answers?
+- evidence_share: the share of an answer's cited quotes that are evidence, averaged over the
+  answered answerable questions: how much of what is quoted is on point.
 - citation_validity: every marker resolves, every quote is verbatim in its source's extracted
   snapshot text, every link is that sentence's deep link.
 - abstention precision / recall: over the questions marked `abstain: true`.
@@ -29,6 +33,9 @@ DEFAULT_SET = EVAL_DIR / "dev.jsonl"
 HELD_OUT_SETS = tuple(
     EVAL_DIR / f"{name}.jsonl" for name in ("heldout", "blind", "final", "check", "fresh")
 )
+# Written blind and frozen before the answer pipeline was rebuilt: scored once at the start of a
+# change and once at its end, never in between (tests/eval/README.md).
+FROZEN_SET = EVAL_DIR / "frozen.jsonl"
 
 # What CI holds the offline engine to on dev.jsonl: one question under what it measures, so
 # noise does not fail the build but a regression does.
@@ -58,6 +65,7 @@ class EvalItem:
     gold: list[str]
     abstain: bool
     category: str
+    history: list[str] = field(default_factory=list)  # earlier questions, oldest first
 
 
 @dataclass
@@ -86,6 +94,7 @@ def load_set(path: Path) -> list[EvalItem]:
                     d.get("gold", []),
                     d.get("abstain", False),
                     d.get("category", ""),
+                    list(d.get("history", [])),
                 )
             )
     return items
@@ -127,15 +136,29 @@ def citation_problems(answer: Answer, bot) -> list[str]:
     return problems
 
 
+def is_evidence(quote: str, gold: list[str]) -> bool:
+    """A cited quote proves the answer: it contains a gold quote, or lies inside one."""
+    return contains_gold(quote, gold) or any(norm(quote) in norm(g) for g in gold)
+
+
+def _history(bot, item: EvalItem) -> list[tuple[str, str]]:
+    """The conversation before a follow-up: each earlier question asked and answered."""
+    turns: list[tuple[str, str]] = []
+    for q in item.history:
+        turns.append((q, bot.ask(q, history=list(turns)).answer))
+    return turns
+
+
 def evaluate(bot, path: Path = DEFAULT_SET) -> EvalReport:
     """Run every question through search and ask; return the metrics and notable failures."""
     items = load_set(path)
     bot.warm()
-    recall_hits, rr, evidence, valid, latencies = [], [], [], [], []
+    recall_hits, rr, evidence, first, share, valid, latencies = [], [], [], [], [], [], []
     tp = fp = fn = 0
     failures: list[str] = []
     for item in items:
-        answer = bot.ask(item.question, qid=item.id)
+        history = _history(bot, item)
+        answer = bot.ask(item.question, history=history, qid=item.id)
         latencies.append(answer.latency_ms)
         problems = citation_problems(answer, bot)
         valid.append(not problems)
@@ -147,17 +170,21 @@ def evaluate(bot, path: Path = DEFAULT_SET) -> EvalReport:
                 failures.append(f"{item.id}: answered, should abstain")
             continue
         fp += answer.abstained
-        passages = bot.search(item.question, k=10)
+        context = " ".join(q for q, _ in history[-2:])
+        passages = bot.search(item.question, k=10, context=context)
         rank = next(
             (i + 1 for i, p in enumerate(passages) if contains_gold(p.chunk.text, item.gold)), None
         )
         recall_hits.append(rank is not None and rank <= 5)
         rr.append(1.0 / rank if rank else 0.0)
-        hit = not answer.abstained and any(
-            contains_gold(c.quote, item.gold) or any(norm(c.quote) in norm(g) for g in item.gold)
-            for c in answer.citations
+        cited = (
+            [] if answer.abstained else [is_evidence(c.quote, item.gold) for c in answer.citations]
         )
+        hit = any(cited)
         evidence.append(hit)
+        first.append(bool(cited) and cited[0])
+        if cited:
+            share.append(sum(cited) / len(cited))
         if not hit:
             why = "abstained" if answer.abstained else "cited other passages"
             failures.append(f"{item.id}: evidence missed ({why}; retrieval rank {rank})")
@@ -170,6 +197,8 @@ def evaluate(bot, path: Path = DEFAULT_SET) -> EvalReport:
         "recall@5": mean(recall_hits),
         "mrr": mean(rr),
         "evidence_hit": mean(evidence),
+        "first_citation_evidence": mean(first),
+        "evidence_share": mean(share),
         "citation_validity": mean(valid),
         "abstention_precision": tp / (tp + fp) if tp + fp else 1.0,
         "abstention_recall": tp / (tp + fn) if tp + fn else 1.0,

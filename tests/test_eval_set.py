@@ -25,6 +25,9 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     "final.jsonl": ("fi-", 40, {"false_premise": 3, "out_of_scope": 15}),
     "fresh.jsonl": ("fr-", 40, {"false_premise": 3, "out_of_scope": 15}),
     "check.jsonl": ("ck-", 40, {"false_premise": 3, "out_of_scope": 15}),
+    # Frozen before the answer pipeline of issue 11 was built; scored once at its start and
+    # once at its end (its sha256 is in tests/eval/README.md).
+    "frozen.jsonl": ("fz-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
 }
 POST_CANDIDATES = (
     REPO / "corpus" / "snapshots" / "simon-cern-for-ai.wp.json",
@@ -42,9 +45,10 @@ CATEGORIES = {
     "false_premise",
     "adversarial",
     "followup",
+    "yesno",
 }
 REQUIRED_KEYS = {"id", "category", "question", "gold", "abstain", "source_id"}
-OPTIONAL_KEYS = {"note"}
+OPTIONAL_KEYS = {"note", "history"}
 MIN_GOLD_WORDS = 4
 # Items whose only evidence is shorter than MIN_GOLD_WORDS (see tests/eval/README.md).
 SHORT_GOLD_OK: set[str] = set()
@@ -120,6 +124,9 @@ def test_schema(items: list[dict]) -> None:
         assert item["source_id"] == SOURCE_ID, item["id"]
         if "note" in item:
             assert isinstance(item["note"], str), item["id"]
+        if "history" in item:  # earlier questions of the same conversation, oldest first
+            assert isinstance(item["history"], list) and item["history"], item["id"]
+            assert all(isinstance(h, str) and h.strip() for h in item["history"]), item["id"]
 
 
 def test_ids_unique_and_prefixed(items: list[dict], eval_set: str) -> None:
@@ -190,3 +197,12 @@ def test_category_minimums(items: list[dict], eval_set: str) -> None:
     assert sum(item["abstain"] for item in items) >= 10
     for category, least in SETS[eval_set][2].items():
         assert counts[category] >= least, category
+
+
+def test_the_frozen_set_is_unchanged() -> None:
+    """The frozen set is scored only at the start and the end of a change: never edited."""
+    import hashlib
+
+    digest = hashlib.sha256((TESTS_DIR / "eval" / "frozen.jsonl").read_bytes()).hexdigest()
+    readme = (TESTS_DIR / "eval" / "README.md").read_text(encoding="utf-8")
+    assert digest in readme
