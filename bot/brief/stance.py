@@ -1,10 +1,12 @@
-""" "Where do I stand?": the passages and proposals closest to and furthest from a short view.
+""" "Where do I stand?": the passages closest to a short view, and those that argue against it.
 
-For each open question the attendee answers, the candidates are the sentences retrieved for
-the question plus the post's sentences on the clusters the debate pack ties to it; each is
-scored by the cosine between its stored sentence vector and the view's embedding. The
-closest show who shares the view, the furthest what to expect from the other side. Nothing is
-stored: the views come in as arguments (the app keeps them in the browser) and go out cited.
+For each open question the attendee answers, the closest are the sentences retrieved for the
+question plus the post's sentences on the clusters the debate pack ties to it, ranked by the
+cosine between their stored vectors and the view's embedding: who shares the view. The other
+side is not the least similar sentence (that is merely off topic) but the passages that argue
+against the view, found by the same logic as the moderator's counter-argument
+(bot/debate/sides.py), each with the cue that sets it against the view. Nothing is stored:
+the views come in as arguments (the app keeps them in the browser) and go out cited.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.brief.base import (
     sentence_vectors,
 )
 from bot.debate.pack_data import DebatePack, OpenQuestion, load_debate
+from bot.debate.sides import against
 from bot.models import Chunk, Citation, Quote
 from bot.registry import Kind
 
@@ -38,6 +41,7 @@ class Match:
     line: Line
     score: float
     about: list[str]  # the proposals it links to, or the cluster it describes
+    cue: str = ""  # for a passage against the view: what sets it against (sides.py)
 
 
 @dataclass
@@ -112,22 +116,15 @@ def _rank(pool: Pool, vec: np.ndarray) -> list[tuple[Quote, float, float]]:
     return sorted(scored, key=lambda s: -s[1])
 
 
-def _sides(ranked: list[tuple[Quote, float, float]], n: int) -> tuple[list, list]:
-    """Closest: most like the view. Furthest: on the question's topic yet least like the view,
-    so an unrelated sentence does not pass for the other side."""
-    closest = ranked[:n]
-    rest = [r for r in ranked if r not in closest]
-    furthest = sorted(rest, key=lambda r: -(r[2] - r[1]))[:n]
-    return closest, furthest
-
-
-def _match(bot: Bot, debate: DebatePack, citer: Citer, quote: Quote, score: float) -> Match:
+def _match(
+    bot: Bot, debate: DebatePack, citer: Citer, quote: Quote, score: float, cue: str = ""
+) -> Match:
     line = citer.line(quote)
-    return Match(line, round(score, 3), _about(bot, debate, line, quote.chunk))
+    return Match(line, round(score, 3), _about(bot, debate, line, quote.chunk), cue)
 
 
 def where_do_i_stand(bot: Bot, answers: dict[str, str], per_side: int = PER_SIDE) -> Stance:
-    """For each answered question (by id), the closest and furthest cited passages."""
+    """For each answered question (by id), the closest cited passages and those against it."""
     debate = load_debate(bot.settings)
     citer = Citer(bot)
     stance = Stance()
@@ -135,14 +132,16 @@ def where_do_i_stand(bot: Bot, answers: dict[str, str], per_side: int = PER_SIDE
         view = (answers.get(q.id) or "").strip()
         if not view:
             continue
+        others = against(bot, view, k=SEARCH_K, context=q.wording, limit=per_side)
+        taken = {s.quote.key for s in others}
         ranked = _rank(_pool(bot, debate, q), bot.retriever.query_vector(view))
-        closest, furthest = _sides(ranked, per_side)
+        closest = [r for r in ranked if r[0].key not in taken][:per_side]
         stance.questions.append(
             QuestionStance(
                 q,
                 view,
                 [_match(bot, debate, citer, r[0], r[1]) for r in closest],
-                [_match(bot, debate, citer, r[0], r[1]) for r in furthest],
+                [_match(bot, debate, citer, s.quote, s.score, s.cue) for s in others],
             )
         )
     stance.citations = citer.cites.items

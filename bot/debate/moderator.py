@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from bot.citations import CitationList, title_of
-from bot.debate.evidence import scored_sentences, weigh
+from bot.debate.evidence import scored_sentences, verdict, weigh
 from bot.debate.pack_data import AgendaItem, OpenQuestion, load_debate
 from bot.debate.questions import discussion_prompts, section
+from bot.debate.sides import Side, against
+from bot.debate.texts import message
 from bot.models import Chunk, Citation, Quote
 from bot.prompts import phrase, render
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Kind = Literal["opening", "followups", "counter", "bridge", "factcheck", "feed"]
 NOT_SAID = "not_in_reading_list"
+NO_OTHER_SIDE = "counter_none"
 
 
 class ModeratorPrompt(BaseModel):
@@ -164,25 +167,26 @@ class Moderator:
         )
 
     def counter(self, view: str, qid: str | None = None) -> ModeratorPrompt:
-        """The other side of a view: contradicting passages first, then other relevant ones."""
+        """The other side of a view: passages that argue against it, each with the cue that
+        sets it against the view (bot/debate/sides.py); never a restatement of the view."""
         view = " ".join(view.split())
         cites = CitationList(self.bot.sources)
-        evidence = weigh(self.bot, view, limit=6)
-        evidence.sort(key=lambda e: e.stance != "contradicts")
-        items = [
-            {**self.quote(cites, e.scored.quote), "contradicts": e.stance == "contradicts"}
-            for e in evidence[:3]
-        ]
+        context = self.pack.question(qid).wording if qid else ""
+        items = [self._side(cites, s) for s in against(self.bot, view, context=context)]
         if not items:
             return ModeratorPrompt(
                 kind="counter",
                 question_id=qid,
                 title=view,
-                text=phrase(NOT_SAID),
+                text=message(NO_OTHER_SIDE),
                 verdict=NOT_SAID,
                 engine=self.writer.name,
             )
         return self._prompt("counter", qid, view, "counter", cites, view=view, items=items)
+
+    def _side(self, cites: CitationList, side: Side) -> dict[str, Any]:
+        """A quoted passage with the cue that puts it on its side, for a template."""
+        return {**self.quote(cites, side.quote), "cue": side.cue, "clause": side.reading.clause}
 
     def bridge(self, current: AgendaItem | None, upcoming: AgendaItem | None) -> ModeratorPrompt:
         """Move from one agenda item to the next, citing the next question's wording."""
@@ -214,21 +218,17 @@ class Moderator:
         claim = " ".join(claim.split())
         cites = CitationList(self.bot.sources)
         evidence = weigh(self.bot, claim)
-        verdict = evidence[0].stance if evidence else NOT_SAID
-        supports = [self.quote(cites, e.scored.quote) for e in evidence if e.stance == "supports"]
-        contradicts = [
-            self.quote(cites, e.scored.quote) for e in evidence if e.stance == "contradicts"
-        ]
+        outcome = verdict(evidence) or NOT_SAID
         return self._prompt(
             "factcheck",
             None,
             claim,
             "factcheck",
             cites,
-            outcome=verdict,
-            verdict=verdict,
+            outcome=outcome,
+            verdict=outcome,
             claim=claim,
             not_said=phrase(NOT_SAID),
-            supports=supports,
-            contradicts=contradicts,
+            supports=[self._side(cites, e) for e in evidence if e.side == "for"],
+            contradicts=[self._side(cites, e) for e in evidence if e.side == "against"],
         )
