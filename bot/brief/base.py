@@ -1,7 +1,7 @@
 """What every part of the briefing shares: cited lines, source status, the pack's own words.
 
 A `Line` is one verbatim sentence of a source with its citation number: the only way a fact
-enters the pack. Numbers come from the one `CitationList` of the pack (bot/answer/citations.py).
+enters the pack. Numbers come from the one `CitationList` of the pack (bot/citations.py).
 """
 
 from __future__ import annotations
@@ -54,11 +54,20 @@ class Para:
 
 
 class Citer:
-    """Turns quotes into numbered `Line`s for one pack, so numbering is shared by all parts."""
+    """Turns quotes into numbered `Line`s for one pack, so numbering is shared by all parts,
+    and keeps count of which sentences the pack has quoted in full (each is, once)."""
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
         self.cites = CitationList(bot.sources)
+        self.quoted: set[str] = set()
+
+    def first_quote(self, quote: Quote) -> bool:
+        """True the first time the pack quotes this sentence in full (and notes that it has)."""
+        if quote.key in self.quoted:
+            return False
+        self.quoted.add(quote.key)
+        return True
 
     def line(self, quote: Quote) -> Line:
         refs = self.bot.corpus.links_in(quote)
@@ -73,6 +82,36 @@ class Citer:
         ]
         kind = chunk.block_kind if chunk.block_kind in ("list", "quote") else "paragraph"
         return Para(kind, lines) if lines else None
+
+    def paras(self, quotes: list[Quote]) -> list[Para]:
+        """Quotes in reading order as Paras, one per chunk they come from, each quoted once."""
+        out: list[Para] = []
+        last: str | None = None
+        for q in quotes:
+            if not self.first_quote(q):
+                continue
+            if q.chunk.id != last:
+                kind = (
+                    q.chunk.block_kind if q.chunk.block_kind in ("list", "quote") else "paragraph"
+                )
+                out.append(Para(kind))
+                last = q.chunk.id
+            out[-1].lines.append(self.line(q))
+        return out
+
+
+def item_quotes(quote: Quote) -> list[Quote]:
+    """The sentences of the list item (or paragraph) a sentence belongs to: a list chunk keeps
+    its items apart with blank lines, and an item may run on over several sentences."""
+    text, (start, _) = quote.chunk.text, quote.span
+    lo = text.rfind("\n\n", 0, start)
+    hi = text.find("\n\n", start)
+    lo, hi = (lo + 2 if lo >= 0 else 0), (hi if hi >= 0 else len(text))
+    return [
+        Quote(quote.chunk, i)
+        for i, (a, b) in enumerate(quote.chunk.sentences)
+        if a >= lo and b <= hi
+    ]
 
 
 def is_leadin(sentence: str) -> bool:

@@ -1,59 +1,49 @@
-"""The briefing pack as a structured object: sections of cited sentences, then its sources.
+"""The briefing pack as a structured object: the post's argument in its own sentences, then the
+comparison, the pictures' data and the reading list.
 
 Everything factual in the pack is a `Line`, a verbatim sentence of an indexed source with its
-citation; the event and agenda come from the debate pack and the reading list from the
-registry, shown as such. The post's structure decides what goes where: the clusters and open
-questions by their headings in debate.yaml, the CERN section as the one before the clusters.
-Renderers (render.py) only lay this object out through the templates in prompts/brief/.
+citation, and each sentence is quoted in full once (elsewhere it is referred to by number).
+The event and agenda come from the debate pack and the reading list from the registry. Which
+sentences carry each section's argument is chosen in bot/brief/argument.py, within a word
+budget fitted so the whole pack reads in about twenty minutes (`TARGET_WORDS`). Renderers
+(render.py) only lay this object out through the templates in prompts/brief/.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
+from bot.brief.argument import Part, argument, parts_of
 from bot.brief.base import (
     Citer,
     Line,
     Para,
     display_name,
     indexed_ids,
+    item_quotes,
     question_query,
     sentence_scores,
     status,
     text,
 )
 from bot.brief.compare import Comparison, build_comparison
+from bot.brief.figures import figures
 from bot.brief.guide import QuestionGuide, question_guide
 from bot.brief.pictures import split_by_date
-from bot.debate.pack_data import AgendaItem, DebatePack, Event, load_debate
-from bot.models import Chunk, Citation, Passage, Quote
+from bot.debate.pack_data import AgendaItem, DebatePack, Event, OpenQuestion, load_debate
+from bot.models import Citation, Quote
 from bot.registry import Kind, Source
 
 if TYPE_CHECKING:
     from bot.service import Bot
 
-BEARING = 3  # passages shown per open question beyond the post's own framing
+TARGET_WORDS = 3200  # the whole pack, at 230 words a minute with its tables: twenty minutes
+MIN_ARGUMENT_WORDS = 300  # however long the rest, the post's argument keeps this much
+ALSO = 3  # sentences quoted elsewhere in the pack that bear on an open question
 SEARCH_K = 8
-_DIFFERENCES = re.compile(r"\bvs\b\.?|\bversus\b|\bdifferen", re.I)
-
-
-@dataclass
-class Section:
-    heading: Line | None
-    paras: list[Para] = field(default_factory=list)
-
-
-@dataclass
-class ClusterPart:
-    id: str
-    label: str
-    heading: Line | None
-    paras: list[Para]
+COMPARED = (Kind.proposal, Kind.existing_project)
 
 
 @dataclass
@@ -61,10 +51,23 @@ class QuestionPart:
     id: str
     label: str
     heading: Line
-    framing: list[Para]
-    bearing: list[Line]
     clusters: list[str]  # labels of the clusters the debate pack ties to it
+    also: list[Line]  # sentences quoted earlier in the pack that bear on it (by number)
     guide: QuestionGuide
+
+
+@dataclass
+class Section:
+    """A section of the post: its heading (None for the untitled opening), its chosen
+    sentences, the proposals it lists that the comparison shows, and whether the post shows a
+    picture here that the snapshot has no text of."""
+
+    heading: Line | None
+    depth: int
+    paras: list[Para] = field(default_factory=list)
+    compared: list[str] = field(default_factory=list)
+    picture: bool = False
+    question: QuestionPart | None = None
 
 
 @dataclass(frozen=True)
@@ -87,16 +90,14 @@ class SourceRow:
 class Brief:
     debate: DebatePack
     event_lines: list[Line]
-    origin: list[Para]
-    cern: list[Section]
-    clusters: list[ClusterPart]
-    differences: Section | None
-    questions: list[QuestionPart]
+    sections: list[Section]
     comparison: Comparison
     dated: list[TimelineEntry]
     undated: list[str]
     reading_list: list[SourceRow]
     citations: list[Citation]
+    post_sentences: int  # sentences of the post that could be quoted
+    quoted_sentences: int  # of those, how many the pack quotes
 
     @property
     def event(self) -> Event:
@@ -118,52 +119,115 @@ class Brief:
     def indexed(self) -> int:
         return len(self.indexed_ids)
 
+    @property
+    def questions(self) -> list[QuestionPart]:
+        return [s.question for s in self.sections if s.question is not None]
 
-def _paras(citer: Citer, chunks: list[Chunk]) -> list[Para]:
-    return [p for p in (citer.para(c) for c in chunks) if p is not None]
-
-
-def _top_sections(post_chunks: list[Chunk]) -> list[Chunk]:
-    return [c for c in post_chunks if c.block_kind == "heading" and len(c.heading_path) == 1]
-
-
-def _cern_heads(bot: Bot, debate: DebatePack, post: list[Chunk]) -> list[Chunk]:
-    """The heading chunks of the section before the clusters' section (CERN, in the post)."""
-    first = bot.corpus.heading(debate.event.post_source, debate.clusters[0].heading)
-    tops = _top_sections(post)
-    if first is None or not tops:
-        return []
-    owner = first.heading_path[0]
-    index = next((i for i, c in enumerate(tops) if c.text == owner), 0)
-    if index == 0:
-        return []
-    title = tops[index - 1].text
-    return [c for c in post if c.block_kind == "heading" and c.heading_path[:1] == [title]]
+    @property
+    def missing(self) -> list[SourceRow]:
+        """The sources with no snapshot yet: named once, at the end of the pack."""
+        return [r for r in self.reading_list if r.state == "missing"]
 
 
-def _bearing(
-    bot: Bot, citer: Citer, passages: list[Passage], qvec: np.ndarray, head: Chunk
-) -> list[Line]:
-    """The best sentence of each passage found for the question, outside its own section."""
-    lines = []
+def _introduces(bot: Bot, quote: Quote) -> bool:
+    """A sentence of a list item that introduces a compared proposal: the comparison quotes
+    the item instead."""
+    return quote.chunk.block_kind == "list" and any(
+        bot.sources[sid].kind in COMPARED
+        for q in item_quotes(quote)
+        for sid in bot.corpus.links_in(q)
+    )
+
+
+def _also(bot: Bot, citer: Citer, q: OpenQuestion, head_path: list[str]) -> list[Line]:
+    """The best sentences found for the question outside its own section that the pack has
+    already quoted: referred to by number, not quoted again."""
+    query = question_query(q)
+    passages = bot.search(query, k=SEARCH_K)
+    qvec = bot.retriever.query_vector(query)
+    out: list[Line] = []
     for p in passages:
-        c = p.chunk
-        if c.block_kind == "heading" or c.heading_path == head.heading_path:
+        if p.chunk.heading_path == head_path or p.chunk.block_kind == "heading":
             continue
-        scored = sentence_scores(bot, [c], qvec)
+        scored = [s for s in sentence_scores(bot, [p.chunk], qvec) if s[0].key in citer.quoted]
         if scored:
-            lines.append(citer.line(max(scored, key=lambda s: s[1])[0]))
-        if len(lines) == BEARING:
+            out.append(citer.line(max(scored, key=lambda s: s[1])[0]))
+        if len(out) == ALSO:
             break
-    return lines
+    return out
 
 
-def build_brief(bot: Bot) -> Brief:
-    """The whole pack from what is indexed now; parts whose sources are missing stay empty."""
+def _question(
+    bot: Bot, citer: Citer, debate: DebatePack, q: OpenQuestion, heading: Line, path: list[str]
+) -> QuestionPart:
+    labels = {cl.id: cl.label for cl in debate.clusters}
+    return QuestionPart(
+        id=q.id,
+        label=q.label,
+        heading=heading,
+        clusters=[labels[c] for c in q.clusters if c in labels],
+        also=_also(bot, citer, q, path),
+        # The guide's own passages are links, not quotes of the pack: a citer of its own.
+        guide=question_guide(bot, q, Citer(bot)),
+    )
+
+
+def _section(
+    bot: Bot, citer: Citer, debate: DebatePack, part: Part, chosen: list[Quote], pictured: set
+) -> Section:
+    head = part.heading
+    heading = None
+    if head is not None:
+        citer.first_quote(Quote(head, 0))
+        heading = citer.line(Quote(head, 0))
+    section = Section(heading, len(head.heading_path) if head is not None else 0)
+    section.paras = citer.paras(chosen)
+    listed = [q for c in part.chunks for q in bot.corpus.quotes(c) if _introduces(bot, q)]
+    names = [
+        display_name(bot.sources[sid])
+        for q in listed
+        for sid in bot.corpus.links_in(q)
+        if bot.sources[sid].kind in COMPARED
+    ]
+    section.compared = list(dict.fromkeys(names))
+    section.picture = (head.text if head is not None else "") in pictured
+    question = next((q for q in debate.open_questions if head and q.heading == head.text), None)
+    if question is not None and heading is not None:
+        section.question = _question(bot, citer, debate, question, heading, head.heading_path)
+    return section
+
+
+def _depth(part: Part) -> int:
+    return len(part.heading.heading_path) if part.heading is not None else 0
+
+
+def _kept(
+    bot: Bot, debate: DebatePack, parts: list[Part], chosen: list[list[Quote]], pictured: set
+) -> list[bool]:
+    """Which sections the pack shows: those with something to say, and the headings above
+    them (a section of nothing but links, "Join the discussion", goes)."""
+    questions = {q.heading for q in debate.open_questions}
+    keep = []
+    for i, (part, quotes) in enumerate(zip(parts, chosen, strict=True)):
+        title = part.heading.text if part.heading is not None else ""
+        parent = i + 1 < len(parts) and _depth(parts[i + 1]) > _depth(part)
+        listed = any(_introduces(bot, q) for c in part.chunks for q in bot.corpus.quotes(c))
+        keep.append(bool(quotes) or listed or title in pictured or title in questions or parent)
+    return keep
+
+
+def build_brief(bot: Bot, argument_words: int | None = None) -> Brief:
+    """The whole pack from what is indexed now. Without `argument_words`, the post's argument
+    gets what the rest of the pack leaves of TARGET_WORDS (measured on a first build)."""
+    if argument_words is None:
+        from bot.brief.render import render_markdown, visible_words
+
+        bare = build_brief(bot, 0)
+        rest = visible_words(render_markdown(bare))
+        return build_brief(bot, max(MIN_ARGUMENT_WORDS, TARGET_WORDS - rest))
     debate = load_debate(bot.settings)
     citer = Citer(bot)
     post_id = debate.event.post_source
-    post = bot.corpus.chunks_of(post_id)
     labels = {cl.id: cl.label for cl in debate.clusters}
 
     event_lines = [
@@ -171,53 +235,18 @@ def build_brief(bot: Bot) -> Brief:
         for src in bot.registry
         if src.kind == Kind.event
         for q in bot.corpus.linking_quotes(src)
-        if len(q.text.split()) > 3
+        if len(q.text.split()) > 3 and citer.first_quote(q)
     ]
-    shown = {(ln.text, ln.source_id) for ln in event_lines}
-    origin = []
-    for c in post:
-        if c.heading_path or c.block_kind == "heading":
-            continue
-        para = citer.para(c)
-        if para:
-            para.lines = [ln for ln in para.lines if (ln.text, ln.source_id) not in shown]
-            if para.lines:
-                origin.append(para)
-
-    heads = _cern_heads(bot, debate, post)
-    subs = heads[1:]
-    diff_head = next((h for h in subs if _DIFFERENCES.search(h.text)), subs[-1] if subs else None)
-    cern = [_section(bot, citer, h) for h in heads if h is not diff_head]
-
-    clusters = []
-    for cl in debate.clusters:
-        head = bot.corpus.heading(post_id, cl.heading)
-        if head is not None:
-            part = _section(bot, citer, head)
-            clusters.append(ClusterPart(cl.id, cl.label, part.heading, part.paras))
-
-    differences = _section(bot, citer, diff_head) if diff_head is not None else None
-
-    questions = []
-    queries = [question_query(q) for q in debate.open_questions]
-    qvecs = bot.store.embedder.encode(queries)  # one batch, not one model call per question
-    for q, query, qvec in zip(debate.open_questions, queries, qvecs, strict=True):
-        head = bot.corpus.heading(post_id, q.heading)
-        if head is None:
-            continue
-        passages = bot.search(query, k=SEARCH_K)
-        questions.append(
-            QuestionPart(
-                id=q.id,
-                label=q.label,
-                heading=citer.line(_q(head)),
-                framing=_paras(citer, bot.corpus.section(head)),
-                bearing=_bearing(bot, citer, passages, qvec, head),
-                clusters=[labels[c] for c in q.clusters if c in labels],
-                guide=question_guide(bot, q, citer, passages, qvec),
-            )
-        )
-
+    parts = parts_of(bot, post_id, lambda q: q.key not in citer.quoted and not _introduces(bot, q))
+    chosen = argument(parts, argument_words)
+    post = bot.sources.get(post_id)
+    pictured = {f.heading for f in figures(bot, post)} if post else set()
+    keep = _kept(bot, debate, parts, chosen, pictured)
+    sections = [
+        _section(bot, citer, debate, part, quotes, pictured)
+        for part, quotes, kept in zip(parts, chosen, keep, strict=True)
+        if kept
+    ]
     comparison = build_comparison(bot, debate, citer)
     dated, undated = split_by_date(bot.registry)
     no_cluster = text("no_cluster")
@@ -235,11 +264,7 @@ def build_brief(bot: Bot) -> Brief:
     return Brief(
         debate=debate,
         event_lines=event_lines,
-        origin=origin,
-        cern=cern,
-        clusters=clusters,
-        differences=differences,
-        questions=questions,
+        sections=sections,
         comparison=comparison,
         dated=[
             TimelineEntry(
@@ -252,18 +277,9 @@ def build_brief(bot: Bot) -> Brief:
         undated=[display_name(s) for s in undated],
         reading_list=reading,
         citations=citer.cites.items,
+        post_sentences=sum(len(p.candidates) for p in parts),
+        quoted_sentences=sum(len(q) for q in chosen),
     )
-
-
-def _q(chunk: Chunk) -> Quote:
-    """A heading chunk as a quote: its one sentence is the heading."""
-    return Quote(chunk, 0)
-
-
-def _section(bot: Bot, citer: Citer, head: Chunk) -> Section:
-    """A heading of the post and what stands under it, cited in reading order."""
-    heading = citer.line(_q(head))
-    return Section(heading, _paras(citer, bot.corpus.section(head)))
 
 
 _CACHE: dict[tuple[object, ...], Brief] = {}

@@ -128,6 +128,8 @@ class _Walker(HTMLParser):
             self._image(a.get("src") or "")
         elif tag == "a":
             href = a.get("href") or ""
+            if a.get("id"):  # a numbered source: the target of the text's [n] links
+                self.buf.append(f'<a name="{escape(a["id"] or "")}"/>')
             self.buf.append(f'<a href="{escape(href)}" color="#1a4fa0">')
         elif tag == "br":
             self.buf.append("<br/>")

@@ -23,13 +23,10 @@ if TYPE_CHECKING:  # matplotlib is imported when a picture is drawn, not with th
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-COLOURS = {
-    "academics": "#1f77b4",
-    "ai_for_good": "#2ca02c",
-    "safety": "#d62728",
-    "agi": "#9467bd",
-    None: "#7f7f7f",
-}
+# One colour per cluster, in the order debate.yaml lists them (any pack's clusters).
+PALETTE = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
+NO_CLUSTER = "#7f7f7f"
+TITLE_CHARS = 90  # a figure title wraps rather than runs off the picture
 TIMELINE_KINDS = (Kind.proposal, Kind.existing_project)
 
 
@@ -82,12 +79,23 @@ def _label(src: Source) -> str:
     return f"{display_name(src)} ({src.date})" if src.date else display_name(src)
 
 
+def colour(debate: DebatePack, cluster: str | None) -> str:
+    """The colour of a cluster of the pack (grey for none)."""
+    ids = [cl.id for cl in debate.clusters]
+    return PALETTE[ids.index(cluster) % len(PALETTE)] if cluster in ids else NO_CLUSTER
+
+
+def _title(fig: Figure, key: str) -> None:
+    """The figure's title at its top left, wrapped: never cut off by an axis beside it."""
+    fig.suptitle("\n".join(textwrap.wrap(text(key), TITLE_CHARS)), x=0.01, ha="left", fontsize=10)
+
+
 def _legend(ax: Axes, debate: DebatePack) -> None:
     from matplotlib.lines import Line2D
 
     labels = {cl.id: cl.label for cl in debate.clusters}
     handles = [
-        Line2D([], [], color=COLOURS.get(cid, COLOURS[None]), lw=6, label=label)
+        Line2D([], [], color=colour(debate, cid), lw=6, label=label)
         for cid, label in [*labels.items(), (None, text("no_cluster"))]
     ]
     ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False)
@@ -102,11 +110,11 @@ def timeline_png(registry: list[Source], debate: DebatePack) -> bytes:
     fig = Figure(figsize=(11, 0.45 * max(len(dated), len(undated) * 0.6, 6) + 1.2))
     ax, side = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1.3]})
     for y, d in enumerate(dated):
-        colour = COLOURS.get(d.source.cluster)
+        tint = colour(debate, d.source.cluster)
         if d.exact:
-            ax.plot([d.start], [y], "o", color=colour, ms=8)
+            ax.plot([d.start], [y], "o", color=tint, ms=8)
         else:
-            ax.barh(y, (d.end - d.start).days + 1, left=d.start, height=0.5, color=colour)
+            ax.barh(y, (d.end - d.start).days + 1, left=d.start, height=0.5, color=tint)
         ax.annotate(
             _label(d.source),
             (d.end, y),
@@ -123,7 +131,7 @@ def timeline_png(registry: list[Source], debate: DebatePack) -> bytes:
     if dated:
         last = max(d.end for d in dated)
         ax.set_xlim(date(dated[0].start.year, 1, 1), date(last.year + 1, 12, 31))
-    ax.set_title(text("timeline_title"), fontsize=10, loc="left")
+    _title(fig, "timeline_title")
     ax.set_xlabel(text("timeline_span_note"), fontsize=7)
     for spine in ("top", "right", "left"):
         ax.spines[spine].set_visible(False)
@@ -131,12 +139,11 @@ def timeline_png(registry: list[Source], debate: DebatePack) -> bytes:
     side.axis("off")
     side.set_title(text("timeline_undated"), fontsize=9, loc="left")
     for i, src in enumerate(undated):
-        colour = COLOURS.get(src.cluster)
         side.text(
             0,
             1 - (i + 1) / (len(undated) + 1),
             "■ " + display_name(src),
-            color=colour,
+            color=colour(debate, src.cluster),
             fontsize=8,
             va="center",
             transform=side.transAxes,
@@ -144,8 +151,11 @@ def timeline_png(registry: list[Source], debate: DebatePack) -> bytes:
     return _png(fig)
 
 
-def clusters_png(registry: list[Source], debate: DebatePack, indexed: set[str]) -> bytes:
-    """One column per cluster with its examples; projects in italics, unfetched ones marked."""
+def clusters_png(registry: list[Source], debate: DebatePack) -> bytes | None:
+    """One column per cluster with its examples, projects in italics; None for a pack with
+    no clusters."""
+    if not debate.clusters:
+        return None
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
@@ -153,9 +163,9 @@ def clusters_png(registry: list[Source], debate: DebatePack, indexed: set[str]) 
     axes = fig.subplots(1, len(debate.clusters), squeeze=False)[0]
     for ax, cl in zip(axes, debate.clusters, strict=True):
         ax.axis("off")
-        colour = COLOURS.get(cl.id, COLOURS[None])
+        tint = colour(debate, cl.id)
         ax.add_patch(
-            Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False, edgecolor=colour, lw=2)
+            Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False, edgecolor=tint, lw=2)
         )
         ax.text(
             0.5,
@@ -165,16 +175,13 @@ def clusters_png(registry: list[Source], debate: DebatePack, indexed: set[str]) 
             va="top",
             fontsize=9,
             weight="bold",
-            color=colour,
+            color=tint,
             transform=ax.transAxes,
         )
         members = [s for s in registry if s.cluster == cl.id]
         y = 0.76
         for src in members:
-            name = display_name(src)
-            if src.id not in indexed:
-                name += " " + text("clusters_legend_missing")
-            lines = textwrap.wrap(name, 26)
+            lines = textwrap.wrap(display_name(src), 26)
             ax.text(
                 0.06,
                 y,
@@ -185,7 +192,7 @@ def clusters_png(registry: list[Source], debate: DebatePack, indexed: set[str]) 
                 transform=ax.transAxes,
             )
             y -= 0.08 * len(lines) + 0.05
-    fig.suptitle(text("clusters_title"), fontsize=10, x=0.125, ha="left")
+    _title(fig, "clusters_title")
     fig.text(0.125, -0.02, "• " + text("clusters_legend_proposal"), fontsize=8)
     fig.text(0.22, -0.02, "• " + text("clusters_legend_project"), fontsize=8, style="italic")
     return _png(fig)

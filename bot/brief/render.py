@@ -22,12 +22,17 @@ import markdown
 from bot.brief.base import PerBrief, md_escape, md_html_escape, text
 from bot.brief.compare import column_titles
 from bot.brief.pack import Brief
+from bot.models import Citation
 from bot.prompts import render
 
-EXCERPT_WORDS = 10
 _TAG = re.compile(r"(<[^>]+>)")
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-_SOURCE_ITEM = re.compile(r'<li>(<a class="cite" href="#src-(\d+)">)')
+_SOURCE_LINK = re.compile(r'<a href="([^"]*)">\[(\d{1,3})\]</a>')
+_SOURCES_HEADING = "<h2>Sources</h2>"
+# What a reader reads: image links and link targets are not words; citation markers neither.
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_WORD = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
@@ -35,12 +40,14 @@ class Pictures:
     """The pack's figures as PNG bytes."""
 
     timeline: bytes
-    clusters: bytes
+    clusters: bytes | None  # None: the pack has no clusters
 
     def data_uris(self) -> dict[str, str]:
+        pngs = {"timeline": self.timeline, "clusters": self.clusters}
         return {
-            "timeline": "data:image/png;base64," + base64.b64encode(self.timeline).decode(),
-            "clusters": "data:image/png;base64," + base64.b64encode(self.clusters).decode(),
+            key: "data:image/png;base64," + base64.b64encode(png).decode()
+            for key, png in pngs.items()
+            if png is not None
         }
 
 
@@ -58,16 +65,37 @@ def make_pictures(brief: Brief) -> Pictures:
             brief,
             Pictures(
                 timeline=timeline_png(registry, brief.debate),
-                clusters=clusters_png(registry, brief.debate, brief.indexed_ids),
+                clusters=clusters_png(registry, brief.debate),
             ),
         )
     return pictures
 
 
-def excerpt(sentence: str, words: int = EXCERPT_WORDS) -> str:
-    """The sentence's opening words, verbatim, with an ellipsis when cut."""
-    parts = sentence.split()
-    return sentence if len(parts) <= words else " ".join(parts[:words]) + "…"
+@dataclass(frozen=True)
+class SourceGroup:
+    """The citations of one source: one line of the list of sources, each number a link to
+    its passage (its section and page are in the link)."""
+
+    title: str
+    items: list[Citation]
+
+
+def source_groups(citations: list[Citation]) -> list[SourceGroup]:
+    """The citations by source, sources in order of first citation, numbers in order."""
+    groups: dict[str, SourceGroup] = {}
+    for c in citations:
+        groups.setdefault(c.source_id, SourceGroup(c.title, [])).items.append(c)
+    return list(groups.values())
+
+
+def words(text: str) -> int:
+    """Words a reader reads in a text: tokens with a letter or digit, but not [n] markers."""
+    return sum(1 for tok in text.split() if _WORD.search(tok) and not _MARKER.fullmatch(tok))
+
+
+def visible_words(md: str) -> int:
+    """Words of the pack's Markdown as it shows: no image data, no link targets."""
+    return words(_MD_LINK.sub(r"\1", _MD_IMAGE.sub(" ", md)))
 
 
 def safe_link(url: str) -> str:
@@ -78,35 +106,38 @@ def safe_link(url: str) -> str:
 
 
 def _markdown(brief: Brief, pictures: dict[str, str], esc: Callable[[object], str]) -> str:
-    guides = _guides(brief, esc)
+    guides = {
+        q.id: render(
+            "brief/guide_line.md.j2", guide=q.guide, esc=esc, url=safe_link, t=text
+        ).strip()
+        for q in brief.questions
+    }
     body = render(
         "brief/pack.md.j2",
         brief=brief,
         pictures=pictures,
         guides=guides,
+        groups=source_groups(brief.citations),
         columns=[esc(c) for c in column_titles()],
         esc=esc,
         url=safe_link,
-        excerpt=excerpt,
         t=text,
     )
     return re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
 
 
-def _guides(brief: Brief, esc: Callable[[object], str]) -> dict[str, str]:
-    return {
-        q.id: render("brief/guide.md.j2", guide=q.guide, esc=esc, url=safe_link).strip()
+def render_guide(brief: Brief) -> str:
+    """The reading guide alone, as Markdown: each source's passage quoted with its link."""
+    guides = {
+        q.id: render("brief/guide.md.j2", guide=q.guide, esc=md_escape, url=safe_link).strip()
         for q in brief.questions
     }
-
-
-def render_guide(brief: Brief) -> str:
-    """The reading guide alone, as Markdown (its numbers are the briefing's)."""
     page = render(
         "brief/guide_page.md.j2",
         questions=brief.questions,
-        guides=_guides(brief, md_escape),
+        guides=guides,
         esc=md_escape,
+        url=safe_link,
     )
     return re.sub(r"\n{3,}", "\n\n", page).strip() + "\n"
 
@@ -117,11 +148,14 @@ def render_markdown(brief: Brief) -> str:
 
 
 def _link_markers(html: str) -> str:
-    """`[n]` in text (never inside a tag) becomes a link to source n; source items get ids."""
-    parts = _TAG.split(html)
+    """`[n]` in the text (never inside a tag) links to source n; in the list of sources each
+    number, a link to its passage, is that target."""
+    body, heading, sources = html.partition(_SOURCES_HEADING)
+    parts = _TAG.split(body)
     for i in range(0, len(parts), 2):
         parts[i] = _MARKER.sub(r'<a class="cite" href="#src-\1">[\1]</a>', parts[i])
-    return _SOURCE_ITEM.sub(r'<li id="src-\2">\1', "".join(parts))
+    sources = _SOURCE_LINK.sub(r'<a class="src" id="src-\2" href="\1">[\2]</a>', sources)
+    return "".join(parts) + heading + sources
 
 
 def html_body(brief: Brief, pictures: Pictures | None = None) -> str:

@@ -59,8 +59,8 @@ class _Handles:
     now: gr.BrowserState
 
 
-def _png(data: bytes) -> Image.Image:
-    return Image.open(io.BytesIO(data))
+def _png(data: bytes | None) -> Image.Image | None:
+    return Image.open(io.BytesIO(data)) if data is not None else None
 
 
 def _layout(ctx: UIContext) -> _Handles:
@@ -77,8 +77,20 @@ def _layout(ctx: UIContext) -> _Handles:
                 ]
             briefing = gr.Markdown(latex_delimiters=[], elem_id="db-brief")
         with gr.Tab(text("tab_pictures")):
-            timeline = gr.Image(type="pil", show_label=False, interactive=False)
-            clusters = gr.Image(type="pil", show_label=False, interactive=False)
+            timeline = gr.Image(
+                type="pil",
+                show_label=False,
+                interactive=False,
+                alt_text=text("picture_timeline_alt"),
+                elem_id="db-timeline",
+            )
+            clusters = gr.Image(
+                type="pil",
+                show_label=False,
+                interactive=False,
+                alt_text=text("picture_clusters_alt"),
+                elem_id="db-clusters",
+            )
         with gr.Tab(text("tab_compare")):
             table = gr.Dataframe(
                 headers=column_titles(), interactive=False, wrap=True, max_height=620
