@@ -208,7 +208,7 @@ def test_every_fact_sentence_carries_a_marker(md: str, bot):
 
 
 def test_what_is_missing_is_named_once_at_the_end(md: str, brief: Brief):
-    body, _, closing = md_sources(md)
+    _, _, closing = md_sources(md)
     missing = [r for r in brief.reading_list if r.state == "missing"]
     assert missing, "with only the post indexed, most of the reading list is missing"
     assert text("status_missing") not in md

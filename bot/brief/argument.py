@@ -76,9 +76,9 @@ def _reference(bot: Bot, quote: Quote) -> bool:
     letters = sum(ch.isalnum() for ch in quote.text) or 1
     for sid in bot.corpus.links_in(quote):
         for anchor in bot.sources[sid].linked_as:
-            if anchor.strip(" ,") in quote.text:
-                if sum(ch.isalnum() for ch in anchor) / letters >= REFERENCE:
-                    return True
+            share = sum(ch.isalnum() for ch in anchor) / letters
+            if anchor.strip(" ,") in quote.text and share >= REFERENCE:
+                return True
     return False
 
 

@@ -63,6 +63,17 @@ def _png(data: bytes | None) -> Image.Image | None:
     return Image.open(io.BytesIO(data)) if data is not None else None
 
 
+def _picture(key: str) -> gr.Image:
+    """A picture of the pack, with the same alt text as in the downloads."""
+    return gr.Image(
+        type="pil",
+        show_label=False,
+        interactive=False,
+        alt_text=text(f"picture_{key}_alt"),
+        elem_id=f"db-{key}",
+    )
+
+
 def _layout(ctx: UIContext) -> _Handles:
     gr.Markdown(text("tab_intro"))
     open_questions = load_debate(ctx.settings).open_questions
@@ -77,20 +88,7 @@ def _layout(ctx: UIContext) -> _Handles:
                 ]
             briefing = gr.Markdown(latex_delimiters=[], elem_id="db-brief")
         with gr.Tab(text("tab_pictures")):
-            timeline = gr.Image(
-                type="pil",
-                show_label=False,
-                interactive=False,
-                alt_text=text("picture_timeline_alt"),
-                elem_id="db-timeline",
-            )
-            clusters = gr.Image(
-                type="pil",
-                show_label=False,
-                interactive=False,
-                alt_text=text("picture_clusters_alt"),
-                elem_id="db-clusters",
-            )
+            timeline, clusters = (_picture(key) for key in ("timeline", "clusters"))
         with gr.Tab(text("tab_compare")):
             table = gr.Dataframe(
                 headers=column_titles(), interactive=False, wrap=True, max_height=620
