@@ -48,7 +48,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _register() -> None:
-    from bot.cli import brief, corpus, export, query, serve  # noqa: F401  (they register)
+    from bot.cli import brief, corpus, export, organise, query, serve  # noqa: F401  (they register)
 
 
 def main() -> None:
