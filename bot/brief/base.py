@@ -73,16 +73,6 @@ class Citer:
         refs = self.bot.corpus.links_in(quote)
         return Line(quote.text, self.cites.cite(quote), quote.url, quote.chunk.source_id, refs)
 
-    def para(self, chunk: Chunk, skip_leadins: bool = True) -> Para | None:
-        """A chunk's sentences as a Para; bare lead-ins such as "Examples:" are left out."""
-        lines = [
-            self.line(Quote(chunk, i))
-            for i in range(len(chunk.sentences))
-            if not (skip_leadins and is_leadin(Quote(chunk, i).text))
-        ]
-        kind = chunk.block_kind if chunk.block_kind in ("list", "quote") else "paragraph"
-        return Para(kind, lines) if lines else None
-
     def paras(self, quotes: list[Quote]) -> list[Para]:
         """Quotes in reading order as Paras, one per chunk they come from, each quoted once."""
         out: list[Para] = []
