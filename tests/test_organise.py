@@ -193,14 +193,20 @@ def test_add_refuses_clearly_and_changes_nothing(made, args, says):
     assert sorted(p.name for p in (pack / "snapshots").iterdir()) == snaps
 
 
-def test_attach_gives_an_existing_entry_its_snapshot(made):
+def test_attach_gives_an_existing_entry_its_snapshot(made, tmp_path):
     pack = made["pack"]
+    copy = tmp_path / "charter.html"  # the organiser's own copy of a page that refuses robots
+    copy.write_text(
+        "<html><head><title>Charter</title></head><body><article><h1>Charter</h1><p>The "
+        "council of the harbour lab meets in spring and in autumn.</p></article></body></html>",
+        encoding="utf-8",
+    )
     charter = id_from_url("https://lab.example.net/about/charter")
     wrong = run("--pack", pack, "add", made["pdf"], "--attach", "--id", charter)
     assert wrong.exit_code != 0 and "registered as html" in wrong.output
-    unknown = run("--pack", pack, "add", made["html"], "--attach", "--id", "no-such-id")
+    unknown = run("--pack", pack, "add", copy, "--attach", "--id", "no-such-id")
     assert unknown.exit_code != 0 and "already has" in unknown.output
-    ok = run("--pack", pack, "add", made["html"], "--attach", "--id", charter)
+    ok = run("--pack", pack, "add", copy, "--attach", "--id", charter)
     assert ok.exit_code == 0, ok.output
     assert read_meta(pack / "snapshots", charter).origin == "shared"
 
