@@ -105,13 +105,20 @@ def answer_position(pg: Any) -> dict[str, float]:
             box = box.parentElement;
           const top = Math.max(box.getBoundingClientRect().top, 0);
           return {offset: answer.getBoundingClientRect().top - top,
-                  room: box.scrollHeight - box.clientHeight - box.scrollTop};
+                  room: box.scrollHeight - box.clientHeight - box.scrollTop,
+                  height: box.clientHeight};
         }"""
     )
 
 
 def lands_on_answer(pg: Any) -> bool:
-    """The newest answer's first line is at the top of the chat box, or as near as the box can
-    scroll (a short last answer cannot be lifted further)."""
+    """The newest answer's first line is near the top of the chat box (below its question when
+    that is short), or as near as the box can scroll (a short last answer cannot rise further).
+    """
     at = answer_position(pg)
-    return at["offset"] >= -2 and (at["offset"] <= 40 or at["room"] <= 1)
+    return at["offset"] >= -2 and (near_top(at) or at["room"] <= 1)
+
+
+def near_top(at: dict[str, float]) -> bool:
+    """Within its question's height of the box's top: a quarter of the box at most."""
+    return -2 <= at["offset"] <= max(40.0, at["height"] * 0.25 + 16)

@@ -133,7 +133,7 @@ def build_tab(ctx: UIContext) -> None:
     except DebatePackError:
         clusters = []
     labels = {cid: label for label, cid in clusters}
-    with gr.Row(elem_classes="db-rl-pick-row"):
+    with gr.Row(elem_classes="db-rl-pick-row", equal_height=False):
         pick = gr.Dropdown(
             choices=[],
             value=None,
@@ -142,7 +142,12 @@ def build_tab(ctx: UIContext) -> None:
             scale=3,
         )
         ask = gr.Button(
-            text("reading_ask"), variant="primary", elem_id="db-rl-ask", scale=1, min_width=120
+            text("reading_ask"),
+            variant="primary",
+            size="md",
+            elem_id="db-rl-ask",
+            scale=1,
+            min_width=120,
         )
     with gr.Row():
         cluster = gr.Dropdown(

@@ -102,9 +102,9 @@ CSS = """
 .db-oq-more summary { cursor: pointer; font-weight: 600; }
 /* --- reading list: a table on a wide screen, cards on a phone ----------------------------- */
 .db-rl { width: 100%; border-collapse: collapse; table-layout: auto; font-size: 0.95em; }
-#db-reading-list table, #db-reading-list th, #db-reading-list td { border-left: 0;
-  border-right: 0; border-top: 0; }
-#db-reading-list table { border: 0; }
+.db-rl tr, .db-rl th, .db-rl td { border-left: 0; border-right: 0; border-top: 0; }
+#db-reading-list table { border: 0; margin: 0 !important; padding: 0 !important; }
+#db-reading-list .html-container { padding-left: 0; padding-right: 0; }
 .db-rl th { text-align: left; font-weight: 600; padding: 0.4em 0.5em;
   border-bottom: 2px solid var(--border-color-primary); }
 .db-rl td { padding: 0.45em 0.5em; vertical-align: top;
@@ -137,13 +137,15 @@ footer img { opacity: 1 !important; }
   #db-header p { font-size: 0.88em; line-height: 1.35; }
   .db-ask-actions { flex-wrap: nowrap !important; }
   .db-oq-card { padding: 0.3em 0.6em 0.5em; }
+  #db-chat .message-row.panel { padding: 10px 4px; }
   .db-ask-actions button { font-size: 0.85em; padding: 0.35em 0.5em; }
   .db-rl thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
     clip: rect(0 0 0 0); }
   .db-rl, .db-rl tbody, .db-rl tr { display: block; width: auto !important; }
   .db-rl tr { border: 1px solid var(--border-color-primary); border-radius: 8px;
     padding: 0.45em 0.7em; margin: 0 0 0.6em; }
-  .db-rl td { display: inline-block; border: 0 !important; padding: 0.15em 0.9em 0.15em 0; }
+  .db-rl td { display: inline-block; border: 0 !important;
+    padding: 0.15em 0.9em 0.15em 0 !important; }
   .db-rl td.db-rl-title { display: block; width: auto !important; padding-right: 0; }
   .db-rl td.db-rl-empty { display: none; }
   .db-rl td.db-rl-kind::before, .db-rl td.db-rl-cluster::before { content: attr(data-label) ": ";
@@ -152,8 +154,9 @@ footer img { opacity: 1 !important; }
 """
 
 # Runs after an answer (and after the page restores a conversation): scrolls the chat box so
-# the newest answer's first line sits at its top, instead of Gradio's autoscroll to the very
-# end of its sources; then, if the chat box is out of view (a phone), brings its top into view.
+# the newest answer's first line (with its question, when short) sits at its top, instead of
+# Gradio's autoscroll to the very end of its sources; then, if the chat box is out of view (a
+# phone), brings its top into view.
 SCROLL_TO_ANSWER_JS = """
 async () => {
   const chat = document.querySelector('#db-chat');
@@ -174,7 +177,15 @@ async () => {
     box = box.parentElement;
   }
   if (box && box !== chat.parentElement) {
-    const top = answer.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    // The question just above stays in view when it is short, so the answer reads in context.
+    let target = answer;
+    const row = answer.closest('.message-row');
+    const asked = row && row.previousElementSibling;
+    if (asked && asked.classList.contains('user-row')) {
+      const gap = answer.getBoundingClientRect().top - asked.getBoundingClientRect().top;
+      if (gap < box.clientHeight * 0.25) target = asked;
+    }
+    const top = target.getBoundingClientRect().top - box.getBoundingClientRect().top;
     box.scrollTop += top - 8;
   }
   const r = chat.getBoundingClientRect();
