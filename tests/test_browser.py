@@ -355,6 +355,25 @@ def test_contrast_and_no_horizontal_overflow(page, app_url: str, tab: str, artif
         assert placeholder and not too_faint(placeholder), placeholder
 
 
+def test_contrast_in_dark_mode(app_url: str, tmp_path: Path):
+    """A phone set to dark mode gets Gradio's dark theme: our colours must hold there too."""
+    with playwright.sync_playwright() as p:
+        browser = launch(p, tmp_path / "dark", color_scheme="dark", **VIEWPORTS["desktop"])
+        try:
+            pg = browser.new_page()
+            loaded(pg, app_url)
+            assert pg.evaluate("document.body.classList.contains('dark')")
+            ask_in_page(pg, QUESTION)
+            wait_for_answers(pg, 1)
+            faint = too_faint(contrast(pg, "body"))
+            open_tab(pg, "Reading list")
+            pg.locator("#db-reading-list tr.db-rl-row").first.wait_for()
+            faint += too_faint(contrast(pg, "body"))
+            assert not faint, faint[:5]
+        finally:
+            browser.close()
+
+
 def test_next_question_feedback_and_bad_input(page, app_url: str, built_settings: Settings):
     debate = load_debate(built_settings)
     loaded(page, app_url)

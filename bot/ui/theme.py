@@ -122,6 +122,8 @@ CSS = """
 .db-rl-why { display: block; font-size: 0.85em; color: var(--body-text-color-subdued); }
 .db-rl-row-missing .db-rl-title-text, .db-rl-row-failed .db-rl-title-text { font-weight: 400; }
 .db-rl-row-indexed .db-rl-title-text { font-weight: 600; }
+/* --- dark mode: the accent (selected tabs) is orange-700 in light mode, too dark on black --- */
+.dark button[role="tab"].selected { color: var(--link-text-color) !important; }
 /* --- footer: Gradio's own links at AA contrast ------------------------------------------ */
 footer a, footer button, footer .built-with, footer .show-api {
   color: var(--body-text-color) !important; opacity: 1 !important; }
