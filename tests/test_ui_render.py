@@ -12,10 +12,9 @@ from bot.models import Answer, Citation
 from bot.ui.render import (
     answer_html,
     body_html,
-    cite_map,
     escape_inline,
     safe_url,
-    stream_steps,
+    source_groups,
     user_html,
 )
 
@@ -133,14 +132,66 @@ def test_answer_html_is_one_line_so_the_chat_markdown_leaves_it_alone():
     assert out.count("<li") >= 2
 
 
-def test_streaming_steps_grow_and_end_with_the_same_citations():
-    a = answer("“One.” [1]\n\n“Two.” [2]\n\n“Three.” [3]", [cite(1), cite(2), cite(3)])
-    steps = stream_steps(a)
-    assert steps and all(a.answer.startswith(s) for s in steps)
-    assert [len(s) for s in steps] == sorted(len(s) for s in steps)
-    final = answer_html(a)
-    assert final.count("db-source-link") == 3
-    assert cite_map(a).keys() == {1, 2, 3}
+def test_each_quote_is_shown_once_and_each_source_once():
+    other = {"source_id": "other", "title": "Other source", "author": "B. Writer"}
+    cites = [
+        cite(1, quote="One."),
+        cite(2, quote="Two.", url=URL + "&two", section="2. Why"),
+        cite(3, quote="Three, not in the text.", url=URL + "&three", **other),
+    ]
+    out = answer_html(answer("“One.” [1]\n\n“Two.” [2] and more [3]", cites))
+    for q in ("One.", "Two.", "Three, not in the text."):
+        assert out.count(q) == 1, q  # said in the text, or else quoted in the panel: once
+    assert out.count('class="db-source ') == 2  # the post once, the other source once
+    assert out.count("The post") == 1 + out.count('title="The post"')
+    assert out.count('class="db-source-link"') == 3  # every number once in the panel
+    assert "1. How" in out and "2. Why" in out
+
+
+def test_the_panel_groups_numbers_by_place_and_links_the_readable_page():
+    cites = [cite(1, quote="A."), cite(2, quote="B.", url=URL + "&b"), cite(3, quote="C.", page=4)]
+    groups = source_groups(
+        cites, body="“A.” [1] “B.” [2] “C.” [3]", pages={"post": "https://x.org/p"}
+    )
+    assert len(groups) == 1 and groups[0]["page_url"] == "https://x.org/p"
+    places = groups[0]["places"]
+    assert [[r["n"] for r in p["refs"]] for p in places] == [[1, 2], [3]]
+    assert places[1]["label"].endswith("p. 4") and not any(p["quotes"] for p in places)
+    out = answer_html(answer("“A.” [1]", cites[:1]), pages={"post": "javascript:alert(1)"})
+    assert "javascript:" not in out  # a bad page URL is made inert like any other
+
+
+def test_an_abstention_lists_its_related_reading_once():
+    related = [cite(1, quote="Nearby sentence."), cite(2, quote="Another.", url=URL + "&2")]
+    text = "The reading list does not say.\n\n- The post: “Nearby sentence.” [1]\n- “Another.” [2]"
+    out = answer_html(answer(text, related, abstained=True))
+    assert out.count("Nearby sentence.") == 1 and out.count("Another.") == 1
+    assert "db-sources" not in out  # the text already shows every related passage
+
+
+def test_no_engine_or_timing_is_shown_to_attendees():
+    a = answer("“One.” [1]", [cite(1, quote="One.")]).model_copy(update={"latency_ms": 1234.0})
+    out = answer_html(a)
+    assert "offline engine" not in out and "1.2 s" not in out
+
+
+def test_a_source_filter_without_passages_says_so_plainly(bot):
+    from bot.ui.ask import say_when_empty, unquotable
+    from bot.ui.context import text as ui_text
+    from bot.ui.reading_list import source_states
+
+    states = source_states(bot)
+    missing = next(s for s in bot.registry if states[s.id] != "indexed")
+    refused = unquotable(bot, "How is CERN funded?", missing.id)
+    assert refused is not None and refused.abstained and not refused.related
+    assert missing.title in refused.answer and "below" not in refused.answer
+    indexed = next(s for s in bot.registry if states[s.id] == "indexed")
+    assert unquotable(bot, "How is CERN funded?", indexed.id) is None
+    empty = Answer(question="q", answer="… listed below …", abstained=True, engine="offline")
+    said = say_when_empty(bot, empty, indexed.id)
+    assert said.answer == ui_text("filter_no_passages", title=indexed.title)
+    kept = say_when_empty(bot, answer("“One.” [1]", [cite(1)]), indexed.id)
+    assert kept.answer == "“One.” [1]"
 
 
 def test_export_has_the_same_numbers_quotes_and_links():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
@@ -21,54 +20,9 @@ from bot.settings import Settings
 from bot.ui import ask, moderator, prepare, questions, reading_list
 from bot.ui.context import ASK_TAB, UIContext, text
 from bot.ui.render import escape_inline
+from bot.ui.theme import style as style  # launch.py takes theme and CSS from here
 
 log = logging.getLogger(__name__)
-
-# System fonts only: nothing is fetched from a font CDN, and phones render at once.
-THEME = gr.themes.Default(
-    font=(
-        "Segoe UI",
-        "Roboto",
-        "Helvetica Neue",
-        "Arial",
-        "Noto Sans",
-        "DejaVu Sans",
-        "sans-serif",
-    ),
-    font_mono=("SFMono-Regular", "Menlo", "Consolas", "DejaVu Sans Mono", "monospace"),
-)
-
-CSS = """
-.db-answer p { margin: 0.35em 0; }
-.db-abstain { border-left: 4px solid #b45309; background: rgba(245, 158, 11, 0.10);
-  padding: 0.4em 0.75em; border-radius: 6px; }
-.db-sources { margin-top: 0.6em; padding-top: 0.4em; font-size: 0.92em;
-  border-top: 1px solid var(--border-color-primary); }
-.db-sources-label { font-weight: 600; }
-.db-source-list { list-style: none; padding-left: 0; margin: 0.3em 0; }
-.db-source { margin-bottom: 0.4em; }
-.db-n { font-weight: 600; margin-right: 0.2em; }
-.db-quote { margin: 0.2em 0 0.4em; padding-left: 0.6em; font-style: italic;
-  border-left: 3px solid var(--border-color-accent, #d1d5db); }
-.db-cite-link { text-decoration: none; font-weight: 600; }
-.db-meta { font-size: 0.8em; opacity: 0.7; }
-.db-notice { font-size: 0.9em; }
-.db-chip { display: inline-block; padding: 0 0.55em; margin: 0 0.25em 0.25em 0;
-  border-radius: 999px; border: 1px solid var(--border-color-primary); font-size: 0.85em; }
-.db-oq-card { padding: 0.4em 0.9em 0.6em; }
-.db-oq-heading { margin-bottom: 0.1em; }
-.db-oq-label { opacity: 0.8; margin-top: 0; }
-.db-oq-framing { margin: 0.2em 0 0.6em; }
-.db-oq-more summary { cursor: pointer; font-weight: 600; }
-@media (max-width: 520px) {
-  .db-starters button { flex: 1 1 100%; }
-}
-"""
-
-
-def style() -> dict[str, Any]:
-    """Theme and CSS for `Blocks.launch()` (Gradio 6 takes them there, not in Blocks())."""
-    return {"theme": THEME, "css": CSS}
 
 
 def _header(settings: Settings) -> str:
@@ -92,8 +46,13 @@ def _register_api(ctx: UIContext) -> None:
         """Answer from the reading list; returns the answer contract (bot.models.Answer)."""
         turns = [(str(t[0]), str(t[1])) for t in (history or []) if len(t) == 2]
         filters = Filters(sources=(source,)) if source else None
+        refused = ask.unquotable(bot, str(question), source)
+        if refused is not None:
+            return refused.model_dump(mode="json")
         try:
-            answer = bot.ask(question, history=turns, filters=filters)
+            answer = ask.say_when_empty(
+                bot, bot.ask(question, history=turns, filters=filters), source
+            )
         except Exception:
             log.exception("/ask failed")
             answer = Answer(
@@ -125,12 +84,11 @@ def build_app(settings: Settings) -> gr.Blocks:
     ) as demo:
         ctx.demo = demo
         gr.Markdown(_header(settings), elem_id="db-header")
-        with gr.Tabs(selected=ASK_TAB) as tabs:
+        with gr.Tabs(selected=ASK_TAB, overflow_behavior="wrap", elem_id="db-tabs") as tabs:
             ctx.tabs = tabs
             with gr.Tab(text("tab_ask"), id=ASK_TAB, elem_id="db-tab-ask"):
-                ask.build_tab(ctx)
-                with gr.Accordion(text("send_box"), open=False, elem_id="db-send-box"):
-                    moderator.build_submit_box(ctx)
+                # The audience slot: "send a question to the moderator" and the live list.
+                ask.build_tab(ctx, audience_slot=moderator.build_submit_box)
             with gr.Tab(text("tab_questions"), id="questions", elem_id="db-tab-questions"):
                 questions.build_tab(ctx)
             with gr.Tab(text("tab_reading"), id="reading", elem_id="db-tab-reading"):

@@ -1,4 +1,8 @@
-"""The Ask tab: a chat over `conversation.reply`, kept in the browser with its citations."""
+"""The Ask tab: a chat over `conversation.reply`, kept in the browser with its citations.
+
+An answer arrives whole (the engine computes it whole; replaying it piece by piece only held a
+worker), and the page then scrolls to its first line, not to the end of its sources.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +12,47 @@ import secrets
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from bot.brief.base import status
 from bot.conversation import ConversationTurn, dump_turns, load_turns, reply, to_markdown
 from bot.feedback import Vote
 from bot.models import Answer
 from bot.prompts import phrase
+from bot.service import Bot
 from bot.settings import Settings
 from bot.ui.context import UIContext, text, text_list
-from bot.ui.render import answer_html, escape_inline, stream_steps, user_html
+from bot.ui.reading_list import indexed_choices
+from bot.ui.render import answer_html, escape_inline, user_html
+from bot.ui.theme import SCROLL_TO_ANSWER_JS
 
 log = logging.getLogger(__name__)
 
 STORAGE_KEY = "debatebot-conversation"
-STREAM_PAUSE_S = 0.04  # long enough for the browser to paint each step, short enough to not wait
 EXPORT_DIR = Path(tempfile.gettempdir()) / "debatebot-exports"  # Gradio may serve the temp dir
 EXPORT_KEEP_S = 86_400  # a day is plenty to click "download"
 SWEEP_EVERY_S = 3_600
 _next_sweep = 0.0
 
 
-def chat_messages(turns: list[ConversationTurn]) -> list[dict[str, str]]:
+def source_pages(ctx: UIContext) -> dict[str, str]:
+    """Each source's page for a person to read, for the titles in the source panel."""
+    return {s.id: s.human_url for s in ctx.bot.registry}
+
+
+def chat_messages(
+    turns: list[ConversationTurn], pages: dict[str, str] | None = None
+) -> list[dict[str, str]]:
     """The Chatbot's messages: a user and an assistant message per turn."""
     out: list[dict[str, str]] = []
     for t in turns:
         out.append({"role": "user", "content": user_html(t.question)})
-        out.append({"role": "assistant", "content": answer_html(t.answer)})
+        out.append({"role": "assistant", "content": answer_html(t.answer, pages)})
     return out
 
 
@@ -109,52 +123,89 @@ def _exports(turns: list[ConversationTurn]) -> tuple[str, Any]:
     return md, gr.DownloadButton(value=export_file(md), interactive=True)
 
 
+def unquotable(bot: Bot, question: str, source_id: str) -> Answer | None:
+    """A plain refusal when answers are restricted to a source the bot has no passages of."""
+    chosen = bot.sources.get(source_id) if source_id else None
+    if chosen is None or status(bot, chosen) == "indexed":
+        return None
+    reason = text("filter_not_indexed", title=chosen.title)
+    return Answer(question=question, answer=reason, abstained=True, engine="none")
+
+
+def say_when_empty(bot: Bot, answer: Answer, source_id: str) -> Answer:
+    """An abstention inside one source with no passage at all says so, not "listed below"."""
+    chosen = bot.sources.get(source_id) if source_id else None
+    if chosen and answer.abstained and not answer.related and answer.engine != "none":
+        answer.answer = text("filter_no_passages", title=chosen.title)
+    return answer
+
+
 def _safe_reply(ctx: UIContext, question: str, turns: list[ConversationTurn], src: str) -> Answer:
+    refused = unquotable(ctx.bot, question, src)
+    if refused is not None:
+        return refused
     try:
-        return reply(ctx.bot, question, turns, source_id=src or None)
+        answer = reply(ctx.bot, question, turns, source_id=src or None)
     except Exception:
         log.exception("answering failed")
         return Answer(question=question, answer=phrase("ui_error"), abstained=True, engine="none")
+    return say_when_empty(ctx.bot, answer, src)
 
 
-def build_tab(ctx: UIContext) -> None:
-    """Lay out the chat and wire its events (every answer comes from conversation.reply)."""
-    status = gr.Markdown(elem_id="db-status")
-    filter_note = gr.Markdown(elem_id="db-filter-note")
+def _pending(question: str) -> list[dict[str, str]]:
+    waiting = text("thinking")
+    return [
+        {"role": "user", "content": user_html(question)},
+        {"role": "assistant", "content": f'<p class="db-pending">{escape_inline(waiting)}</p>'},
+    ]
+
+
+def build_tab(ctx: UIContext, audience_slot: Callable[[UIContext], None] | None = None) -> None:
+    """Lay out the Ask tab and wire its events (every answer comes from conversation.reply).
+
+    Top to bottom: the question box and its actions (first in tab order, in view on a phone),
+    the audience slot (send a question to the moderator, the live list), the chat, then the
+    folds for one-source answers, the export and what runs behind the bot.
+    """
+    pages = source_pages(ctx)
+    with gr.Column(elem_id="db-ask-top"):
+        question = gr.Textbox(
+            label=text("question_label"),
+            placeholder=text("question_placeholder"),
+            elem_id="db-question",
+            submit_btn=text("send"),
+            lines=1,
+            max_lines=6,
+            autofocus=False,
+        )
+        with gr.Row(elem_classes="db-ask-actions"):
+            pose = gr.Button(text("pose_next"), elem_id="db-pose-next", size="sm")
+            clear = gr.Button(text("clear"), elem_id="db-clear", size="sm", variant="secondary")
+        filter_note = gr.Markdown(elem_id="db-filter-note")
+    if audience_slot is not None:
+        with gr.Accordion(text("send_box"), open=False, elem_id="db-audience-slot"):
+            audience_slot(ctx)
     chatbot = gr.Chatbot(
         label=text("chat_label"),
+        show_label=False,
         elem_id="db-chat",
-        height="60vh",
-        min_height=320,
+        height="58vh",
+        min_height=300,
+        autoscroll=False,
         latex_delimiters=[],
         placeholder=text("chat_placeholder"),
+        examples=[{"text": s} for s in text_list("starters")],
         buttons=["copy_all"],
         feedback_options=("Like", "Dislike"),
-        layout="bubble",
+        layout="panel",
     )
-    question = gr.Textbox(
-        label=text("question_label"),
-        placeholder=text("question_placeholder"),
-        elem_id="db-question",
-        submit_btn=text("send"),
-        lines=1,
-        max_lines=6,
-        autofocus=False,
-    )
-    with gr.Row():
-        pose = gr.Button(text("pose_next"), elem_id="db-pose-next", size="sm")
-        clear = gr.Button(text("clear"), elem_id="db-clear", size="sm", variant="secondary")
-    gr.Markdown(text("starters_label"))
-    with gr.Row(elem_classes="db-starters"):
-        starters = [
-            gr.Button(s, size="sm", elem_classes="db-starter") for s in text_list("starters")
-        ]
-    source = gr.Dropdown(
-        choices=[(text("source_all"), ""), *[(s.title, s.id) for s in ctx.bot.registry]],
-        value="",
-        label=text("source_filter"),
-        elem_id="db-source",
-    )
+    with gr.Accordion(text("source_accordion"), open=False, elem_id="db-source-box"):
+        source = gr.Dropdown(
+            choices=[(text("source_all"), "")],
+            value="",
+            label=text("source_filter"),
+            elem_id="db-source",
+        )
     with gr.Accordion(text("export_accordion"), open=False):
         export = gr.Textbox(
             label=text("export_label"), lines=8, max_lines=20, buttons=["copy"], elem_id="db-export"
@@ -162,47 +213,57 @@ def build_tab(ctx: UIContext) -> None:
         download = gr.DownloadButton(
             text("download"), value=None, interactive=False, elem_id="db-download"
         )
+    with gr.Accordion(text("about_accordion"), open=False, elem_id="db-about"):
+        status_box = gr.Markdown(elem_id="db-status")
     turns_store = gr.BrowserState([], storage_key=STORAGE_KEY, secret=browser_secret(ctx.settings))
     ctx.question, ctx.source = question, source
 
     def respond(message: str, raw: Any, src: str) -> Iterator[tuple[Any, ...]]:
         turns = load_turns(raw)
-        shown = chat_messages(turns)
+        shown = chat_messages(turns, pages)
         if not (message or "").strip():
             gr.Info(phrase("empty_question"))
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
-        asked = {"role": "user", "content": user_html(message)}
-        waiting = {"role": "assistant", "content": f"<p>{escape_inline(text('thinking'))}</p>"}
-        yield [*shown, asked, waiting], gr.skip(), "", gr.skip(), gr.skip()
-        answer = _safe_reply(ctx, message, turns, src)
-        for part in stream_steps(answer):
-            step = {"role": "assistant", "content": answer_html(answer, partial=part)}
-            yield [*shown, asked, step], gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            time.sleep(STREAM_PAUSE_S)
+        yield [*shown, *_pending(message)], gr.skip(), "", gr.skip(), gr.skip()
+        answer = _safe_reply(ctx, message, turns, src)  # whole: no cosmetic streaming
         turns.append(ConversationTurn(question=message, answer=answer))
         md, file = _exports(turns)
-        done = {"role": "assistant", "content": answer_html(answer)}
-        yield [*shown, asked, done], dump_turns(turns), gr.skip(), md, file
+        yield chat_messages(turns, pages), dump_turns(turns), gr.skip(), md, file
 
     chain_io = {
         "inputs": [question, turns_store, source],
         "outputs": [chatbot, turns_store, question, export, download],
     }
+    scroll = {"fn": None, "js": SCROLL_TO_ANSWER_JS, "queue": False, "api_visibility": "private"}
 
     def chat_chain(dep: Any) -> Any:
-        return dep.then(respond, **chain_io, api_visibility="private", concurrency_id="answer")
+        answered = dep.then(respond, **chain_io, api_visibility="private", concurrency_id="answer")
+        return answered.then(**scroll)
 
     ctx.chat_chain = chat_chain
-    question.submit(respond, **chain_io, api_visibility="private", concurrency_id="answer")
+    question.submit(respond, **chain_io, api_visibility="private", concurrency_id="answer").then(
+        **scroll
+    )
     ctx.send_to_chat(pose.click, text("pose_next"))
-    for button, starter in zip(starters, text_list("starters"), strict=True):
-        ctx.send_to_chat(button.click, starter)
+
+    def starter(evt: gr.SelectData) -> str:
+        value = evt.value if isinstance(evt.value, dict) else {}
+        return str(value.get("text", ""))
+
+    chat_chain(
+        chatbot.example_select(starter, None, [question], queue=False, api_visibility="private")
+    )
 
     def restore(raw: Any) -> tuple[Any, ...]:
         turns = load_turns(raw)
         md, file = _exports(turns)
-        return chat_messages(turns), md, file, status_line(ctx)
+        items, others = indexed_choices(ctx.bot)
+        choices = gr.Dropdown(
+            choices=[(text("source_all"), ""), *items],
+            info=text("source_info", others=others) if others else None,
+        )
+        return chat_messages(turns, pages), md, file, status_line(ctx), choices
 
     def forget() -> tuple[Any, ...]:
         return [], [], *_exports([])
@@ -219,7 +280,12 @@ def build_tab(ctx: UIContext) -> None:
 
     assert ctx.demo is not None
     quick = {"api_visibility": "private", "queue": False}
-    ctx.demo.load(restore, [turns_store], [chatbot, export, download, status], **quick)
-    clear.click(forget, None, [chatbot, turns_store, export, download], **quick)
+    ctx.demo.load(
+        restore, [turns_store], [chatbot, export, download, status_box, source], **quick
+    ).then(**scroll)
+    # One "new conversation": the button and the chat's own trash icon both empty the copy
+    # kept in the browser, so the turns do not come back with the next question or a reload.
+    for trigger in (clear.click, chatbot.clear):
+        trigger(forget, None, [chatbot, turns_store, export, download], **quick)
     chatbot.like(on_like, [turns_store], None, **quick)
     source.change(note, [source], [filter_note], **quick)

@@ -79,7 +79,7 @@ def _layout(ctx: UIContext) -> _Handles:
     open_questions = load_debate(ctx.settings).open_questions
     question_ids = [q.id for q in open_questions]
     headings = [q.heading for q in open_questions]
-    with gr.Tabs():
+    with gr.Tabs(overflow_behavior="wrap", elem_id="db-prepare-tabs"):
         with gr.Tab(text("tab_briefing")):
             with gr.Accordion(text("downloads"), open=False), gr.Row():
                 downloads = [

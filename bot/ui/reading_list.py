@@ -1,20 +1,28 @@
-"""The Reading list tab: the registry with its index status; pick a source to ask only it."""
+"""The Reading list tab: every source with whether the bot can quote it, and "ask only this one".
+
+Rendered as one HTML table that CSS turns into cards on a phone (bot/ui/theme.py), so title,
+kind, status and the link a person opens are all on screen at 390 px as at 1280 px.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 import gradio as gr
 from pydantic import BaseModel
 
 from bot.brief.base import indexed_ids, status
 from bot.debate.pack_data import DebatePackError, load_debate
+from bot.prompts import render
 from bot.registry import Kind
 from bot.service import Bot
 from bot.ui.context import UIContext, text, text_list
+from bot.ui.render import safe_url
 
 log = logging.getLogger(__name__)
+
+State = Literal["indexed", "snapshot", "missing", "failed"]
 
 
 class ReadingListEntry(BaseModel):
@@ -26,71 +34,121 @@ class ReadingListEntry(BaseModel):
     date: str
     kind: str
     cluster: str
-    status: str  # "indexed" | "snapshot" | "missing"
-    url: str
+    status: State
+    url: str  # what the fetcher reads (for the post, its WordPress REST URL)
+    human_url: str  # the page a person opens
+    reason: str = ""  # why a source failed to index, when known
 
 
-def reading_list(bot: Bot, cluster: str = "", kind: str = "") -> list[ReadingListEntry]:
-    """The registry, optionally filtered, with whether each source is indexed or missing."""
+def failure_reasons(bot: Bot) -> dict[str, str]:
+    """Why each source failed at the last ingest, by source id.
+
+    The one place a persisted ingest report plugs in; until the index keeps one, nothing is
+    known to have failed and a source without chunks reads as missing or not indexed yet.
+    """
+    return {}
+
+
+def source_states(bot: Bot) -> dict[str, State]:
+    """Each registered source's state: indexed, snapshot (copy not indexed), missing or failed."""
     try:
         indexed = indexed_ids(bot)
     except Exception as exc:  # no store yet: everything reads as not indexed
         log.warning("cannot read the index: %s", exc)
         indexed = set()
-    rows = []
+    failed = failure_reasons(bot)
+    states: dict[str, State] = {}
     for s in bot.registry:
-        if cluster and (s.cluster or "") != cluster:
-            continue
-        if kind and s.kind.value != kind:
-            continue
-        rows.append(
-            ReadingListEntry(
-                id=s.id,
-                title=s.title,
-                author=s.author,
-                date=s.date,
-                kind=s.kind.value,
-                cluster=s.cluster or "",
-                status=status(bot, s, indexed),
-                url=s.url,
-            )
-        )
-    return rows
+        state = status(bot, s, indexed)
+        states[s.id] = "failed" if state != "indexed" and s.id in failed else state  # type: ignore[assignment]
+    return states
 
 
-def _md_text(value: str) -> str:
-    """Dataframe cells render Markdown: show titles literally."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>" else ch for ch in value)
-
-
-def table_rows(entries: list[ReadingListEntry]) -> list[list[str]]:
-    labels = {
-        "indexed": text("status_indexed"),
-        "snapshot": text("status_snapshot"),
-        "missing": text("status_missing"),
-    }
+def reading_list(bot: Bot, cluster: str = "", kind: str = "") -> list[ReadingListEntry]:
+    """The registry, optionally filtered, with each source's state and human link."""
+    states = source_states(bot)
+    reasons = failure_reasons(bot)
     return [
-        [
-            _md_text(e.title),
-            _md_text(e.author),
-            e.date,
-            e.kind.replace("_", " "),
-            e.cluster.replace("_", " "),
-            labels[e.status],
-            f"[{text('open_link')}](<{e.url}>)",
-        ]
-        for e in entries
+        ReadingListEntry(
+            id=s.id,
+            title=s.title,
+            author=s.author,
+            date=s.date,
+            kind=s.kind.value,
+            cluster=s.cluster or "",
+            status=states[s.id],
+            url=s.url,
+            human_url=s.human_url,
+            reason=reasons.get(s.id, "") if states[s.id] == "failed" else "",
+        )
+        for s in bot.registry
+        if (not cluster or (s.cluster or "") == cluster) and (not kind or s.kind.value == kind)
     ]
 
 
+def indexed_choices(bot: Bot) -> tuple[list[tuple[str, str]], int]:
+    """(title, id) of the sources the bot can quote, and how many others it cannot yet."""
+    states = source_states(bot)
+    choices = [(s.title, s.id) for s in bot.registry if states[s.id] == "indexed"]
+    return choices, len(states) - len(choices)
+
+
+def _kind_label(kind: str) -> str:
+    return kind.replace("_", " ")
+
+
+def table_html(entries: list[ReadingListEntry], cluster_labels: dict[str, str]) -> str:
+    """The list as one table (cards on a phone); every text is escaped by the template."""
+    rows = [
+        {
+            "id": e.id,
+            "title": e.title,
+            "by": " · ".join(p for p in (e.author, e.date) if p),
+            "kind": _kind_label(e.kind),
+            "cluster": cluster_labels.get(e.cluster, _kind_label(e.cluster)),
+            "status": e.status,
+            "badge": text(f"status_{e.status}"),
+            "why": e.reason or text(f"status_{e.status}_why"),
+            "link": "" if safe_url(e.human_url) == "#" else e.human_url,
+        }
+        for e in entries
+    ]
+    if not rows:
+        return f"<p>{text('reading_none')}</p>"
+    out = render(
+        "ui/reading_list.html.j2",
+        rows=rows,
+        columns=text_list("reading_columns"),
+        open_label=text("open_link"),
+    )
+    return " ".join(out.split("\n")).strip()
+
+
 def build_tab(ctx: UIContext) -> None:
-    """Filters, the table, and "ask about this source"."""
+    """Filters, "ask only this source" (indexed sources only), then the list."""
     gr.Markdown(text("reading_intro"))
     anyone = [(text("reading_any"), "")]
     try:
         clusters = [(c.label, c.id) for c in load_debate(ctx.settings).clusters]
     except DebatePackError:
         clusters = []
+    labels = {cid: label for label, cid in clusters}
+    with gr.Row(elem_classes="db-rl-pick-row", equal_height=False):
+        pick = gr.Dropdown(
+            choices=[],
+            value=None,
+            label=text("reading_pick"),
+            elem_id="db-rl-pick",
+            scale=3,
+        )
+        ask = gr.Button(
+            text("reading_ask"),
+            variant="primary",
+            size="md",
+            elem_id="db-rl-ask",
+            scale=1,
+            min_width=120,
+        )
     with gr.Row():
         cluster = gr.Dropdown(
             choices=anyone + clusters,
@@ -99,42 +157,24 @@ def build_tab(ctx: UIContext) -> None:
             elem_id="db-rl-cluster",
         )
         kind = gr.Dropdown(
-            choices=anyone + [(k.value.replace("_", " "), k.value) for k in Kind],
+            choices=anyone + [(_kind_label(k.value), k.value) for k in Kind],
             value="",
             label=text("reading_kind"),
             elem_id="db-rl-kind",
         )
-    columns = text_list("reading_columns")
-    table = gr.Dataframe(
-        headers=columns,
-        datatype=["markdown"] * len(columns),
-        interactive=False,
-        wrap=True,
-        elem_id="db-reading-list",
-        max_height=560,
-    )
-    shown_ids = gr.State([])
-    with gr.Row():
-        pick = gr.Dropdown(
-            choices=[(s.title, s.id) for s in ctx.bot.registry],
-            value=None,
-            label=text("reading_pick"),
-            elem_id="db-rl-pick",
-        )
-        ask = gr.Button(text("reading_ask"), variant="primary", elem_id="db-rl-ask")
+    table = gr.HTML(elem_id="db-reading-list", js_on_load=None)
 
-    def refresh(c: str, k: str) -> tuple[list[list[str]], list[str]]:
-        entries = reading_list(ctx.bot, c or "", k or "")
-        return table_rows(entries), [e.id for e in entries]
+    def refresh(c: str, k: str) -> str:
+        return table_html(reading_list(ctx.bot, c or "", k or ""), labels)
 
-    def chosen(ids: list[str], evt: gr.SelectData) -> Any:
-        row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
-        return gr.Dropdown(value=ids[row]) if 0 <= row < len(ids) else gr.skip()
+    def choices() -> Any:
+        items, others = indexed_choices(ctx.bot)
+        return gr.Dropdown(choices=items, info=text("reading_pick_info", others=others))
 
     quick = {"api_visibility": "private", "queue": False}
     assert ctx.demo is not None
-    ctx.demo.load(refresh, [cluster, kind], [table, shown_ids], **quick)
-    cluster.change(refresh, [cluster, kind], [table, shown_ids], **quick)
-    kind.change(refresh, [cluster, kind], [table, shown_ids], **quick)
-    table.select(chosen, [shown_ids], [pick], **quick)
+    ctx.demo.load(refresh, [cluster, kind], [table], **quick)
+    ctx.demo.load(choices, None, [pick], **quick)
+    cluster.change(refresh, [cluster, kind], [table], **quick)
+    kind.change(refresh, [cluster, kind], [table], **quick)
     ctx.restrict_chat(ask.click, lambda sid: sid, inputs=[pick])

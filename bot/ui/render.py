@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import markdown as md
@@ -58,7 +60,7 @@ def footnote(c: Citation) -> str:
     title = html.escape(c.title, quote=True)
     return (
         f'<sup class="db-cite"><a class="db-cite-link" href="{href}" title="{title}" '
-        f'target="_blank" rel="noopener noreferrer" data-n="{c.n}">[{c.n}]</a></sup>'
+        f'target="_blank" rel="noopener noreferrer">[{c.n}]</a></sup>'
     )
 
 
@@ -83,54 +85,89 @@ def body_html(body: str, cites: dict[int, Citation]) -> str:
     return _to_html(link_markers(escape_body(body), cites))
 
 
-def sources_html(items: list[Citation], label: str) -> str:
-    """A numbered source list: title, author, section or page, quote, deep link."""
+def _said(quote: str, body: str) -> bool:
+    """Whether the answer's text already quotes this passage (then the panel does not repeat it)."""
+    return bool(body) and " ".join(quote.split()) in " ".join(body.split())
+
+
+def _place(c: Citation) -> str:
+    page = f"{text('page_abbrev')} {c.page}" if c.page else ""
+    return " · ".join(p for p in (c.section, page) if p)
+
+
+def source_groups(
+    items: list[Citation], body: str = "", pages: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Citations grouped by source, then by place (section or page), in order of first use.
+
+    A citation whose quote the body already shows becomes a bare numbered link; any other keeps
+    its quote, so every quote appears once and every number once.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    pages = pages or {}
+    for c in sorted(items, key=lambda c: c.n):
+        g = groups.setdefault(
+            c.source_id,
+            {
+                "id": c.source_id,
+                "title": c.title,
+                "author": c.author,
+                "page_url": safe_url(pages[c.source_id]) if pages.get(c.source_id) else "",
+                "places": {},
+            },
+        )
+        label = _place(c)
+        place = g["places"].setdefault(label, {"label": label, "refs": [], "quotes": []})
+        ref = {"n": c.n, "url": safe_url(c.url)}
+        if _said(c.quote, body):
+            place["refs"].append(ref)
+        else:
+            place["quotes"].append({**ref, "text": c.quote})
+    return [{**g, "places": list(g["places"].values())} for g in groups.values()]
+
+
+def sources_html(
+    items: list[Citation], label: str, body: str = "", pages: Mapping[str, str] | None = None
+) -> str:
+    """The source panel: each source once, its places and numbered deep links, unsaid quotes."""
     if not items:
         return ""
-    sources = [c.model_copy(update={"url": safe_url(c.url)}) for c in items]
     out = render_template(
-        "ui/sources.html.j2", label=label, sources=sources, page_abbrev=text("page_abbrev")
+        "ui/sources.html.j2", label=label, sources=source_groups(items, body, pages)
     )
     return " ".join(out.split("\n")).strip()
 
 
-def answer_sources_html(answer: Answer) -> str:
-    """Sources under an answer, or related reading under an abstention."""
+def answer_sources_html(answer: Answer, pages: Mapping[str, str] | None = None) -> str:
+    """Sources under an answer; under an abstention, only related reading its text does not show.
+
+    An abstention's text lists its related reading already (title, place, quote, number), so a
+    panel would say it all twice.
+    """
     if answer.abstained:
-        return sources_html(answer.related, text("related_label"))
-    return sources_html(answer.citations, text("sources_label"))
+        unsaid = [c for c in answer.related if not _said(c.quote, answer.answer)]
+        return sources_html(unsaid, text("related_label"), answer.answer, pages)
+    return sources_html(answer.citations, text("sources_label"), answer.answer, pages)
 
 
-def engine_label(engine: str) -> str:
-    return {"offline": "offline engine", "structure": "the post's structure"}.get(engine, engine)
+def answer_html(answer: Answer, pages: Mapping[str, str] | None = None) -> str:
+    """The answer block: notices, the text with footnote links, then the source panel.
 
-
-def answer_html(answer: Answer, partial: str | None = None) -> str:
-    """The full answer block; with `partial`, only that much of the text (while streaming)."""
+    `pages` maps a source id to the page a reader opens (`Source.human_url`) for the panel's
+    titles. Which engine answered and how fast stays out of the attendee's view (data-engine).
+    """
     cites = cite_map(answer)
     css = "db-answer db-abstain" if answer.abstained else "db-answer"
-    if partial is not None:
-        return f'<div class="{css} db-streaming">{body_html(partial, cites)}</div>'
     notes = "".join(
         f'<p class="db-notice"><strong>{escape_inline(text("notices_label"))}:</strong> '
         f"{escape_inline(n)}</p>"
         for n in answer.notices
     )
-    meta = text("answer_meta", engine=engine_label(answer.engine), seconds=answer.latency_ms / 1000)
     return (
         f'<div class="{css}" data-engine="{html.escape(answer.engine, quote=True)}">'
-        f"{notes}{body_html(answer.answer, cites)}{answer_sources_html(answer)}"
-        f'<p class="db-meta">{escape_inline(meta)}</p></div>'
+        f'<div class="db-answer-text">{notes}{body_html(answer.answer, cites)}</div>'
+        f"{answer_sources_html(answer, pages)}</div>"
     )
-
-
-def stream_steps(answer: Answer, steps: int = 6) -> list[str]:
-    """Growing prefixes of the answer text, cut at line ends, for a progressive display."""
-    lines = answer.answer.splitlines(keepends=True)
-    if len(lines) <= 1:
-        return []
-    cuts = sorted({round(len(lines) * i / steps) for i in range(1, steps)} - {0, len(lines)})
-    return ["".join(lines[:c]) for c in cuts]
 
 
 def user_html(question: str) -> str:
