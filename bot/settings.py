@@ -73,11 +73,15 @@ class RetrievalSettings(_Group):
 
 class AnswerSettings(_Group):
     engine: Literal["offline", "llm"] = Field("offline", description="Which answer engine runs.")
-    max_sentences: int = Field(4, description="Sentences in an offline answer.")
-    abstain_below: float = Field(
-        0.38, description="Abstain when the best evidence scores below this (calibrated)."
+    strategies: list[Literal["refuse", "locate", "structure", "llm", "extractive"]] = Field(
+        ["refuse", "locate", "structure", "llm", "extractive"],
+        description="Answering strategies, tried in this order; the first that answers wins "
+        "(bot/answer/pipeline.py). 'llm' answers only when engine is 'llm' and a provider set.",
     )
-    sentence_floor: float = Field(0.30, description="Weakest sentence still shown in an answer.")
+    passages: int = Field(
+        10, description="Passages whose sentences the offline engine scores for a question."
+    )
+    max_sentences: int = Field(4, description="Sentences an LLM answer may have.")
     locate_threshold: float = Field(
         0.80,
         description="'Where does the post say X?': support score a sentence needs to be quoted "
@@ -150,9 +154,10 @@ class DebateSettings(_Group):
         10.0, description="Minutes after which a question's recency bonus in the ranking halves."
     )
     factcheck_min_score: float = Field(
-        0.45,
-        description="Sentence score (as in the offline engine) a passage needs to count as "
-        "evidence for or against a claim in the fact-check box.",
+        0.10,
+        description="Probability, from the offline engine's fitted sentence model, that a "
+        "sentence bears on a claim, needed to list it for or against the claim (fact-check, "
+        "counter-argument, 'furthest from your view').",
     )
     prompt_engine: Literal["template", "llm"] = Field(
         "template",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.debate.agenda import Agenda, clock_text
-from bot.debate.pack_data import load_debate
+from bot.pack import load_debate
 from bot.settings import Settings
 
 

@@ -14,8 +14,8 @@ from browser_setup import running_app
 from gradio_client import Client
 
 from bot.citations import markers
-from bot.debate.pack_data import load_debate
 from bot.models import Answer
+from bot.pack import load_debate
 from bot.prompts import phrase
 from bot.settings import ROOT, Settings
 from bot.ui.launch import launch_kwargs

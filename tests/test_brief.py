@@ -32,10 +32,10 @@ from bot.brief.pictures import date_span, split_by_date, timeline_png
 from bot.brief.quiz import make_quiz
 from bot.brief.render import render_html, render_markdown, render_pdf, visible_words, words
 from bot.brief.stance import compare_views, where_do_i_stand
-from bot.debate.pack_data import load_debate
 from bot.ingest.loaders import load_document
 from bot.ingest.snapshots import snapshot_status
 from bot.models import Chunk, Quote
+from bot.pack import load_debate
 from bot.prompts import PROMPTS_DIR, all_templates, template
 from bot.registry import Kind
 

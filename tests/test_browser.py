@@ -31,9 +31,9 @@ from attendee_page import (
 from browser_setup import CHROMIUM, launch, running_app
 from gradio_client import Client
 
-from bot.debate.pack_data import load_debate
 from bot.feedback import FeedbackStore, feedback_path
 from bot.models import Answer
+from bot.pack import load_debate
 from bot.registry import by_id
 from bot.settings import Settings
 from bot.ui.context import text

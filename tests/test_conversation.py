@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.conversation import ConversationTurn, reply
-from bot.debate.pack_data import load_debate
 from bot.debate.questions import POSED_PREFIX, chat_command, discussion_prompts
 from bot.feedback import FeedbackStore
 from bot.models import Answer
+from bot.pack import load_debate
 from bot.prompts import phrase
 
 
@@ -40,17 +40,19 @@ def test_chat_commands_pose_the_open_questions_in_order(bot, message, history, p
     q = load_debate(bot.settings).question(posed)
     assert f"“{q.heading}” [1]" in answer.answer
     assert answer.citations[0].quote == q.heading
-    assert discussion_prompts(posed)[0] in answer.answer
+    assert discussion_prompts(bot, posed)[0] in answer.answer
 
 
 def test_after_the_last_question_the_bot_says_so(bot):
     answer = chat_command(bot, "next question", [POSED_PREFIX + "e"])
-    assert answer is not None and answer.answer == phrase("all_questions_posed")
+    assert answer is not None and answer.answer == phrase(
+        "all_questions_posed", count=len(load_debate(bot.settings).open_questions)
+    )
 
 
 def test_every_open_question_has_discussion_prompts(bot):
     for q in load_debate(bot.settings).open_questions:
-        assert len(discussion_prompts(q.id)) >= 2
+        assert len(q.prompts) >= 2
 
 
 def test_reply_restricts_to_a_source_and_keeps_history(bot):

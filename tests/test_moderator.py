@@ -11,10 +11,10 @@ from bot.citations import markers
 from bot.debate.agenda import Agenda
 from bot.debate.feed import PromptFeed
 from bot.debate.moderator import NOT_SAID, Moderator, ModeratorPrompt, TemplateWriter, writer_for
-from bot.debate.pack_data import load_debate
 from bot.debate.queue import AudienceQueue
 from bot.debate.sides import against, clauses, read
 from bot.debate.texts import message
+from bot.pack import load_debate
 from bot.prompts import all_templates, phrase, template
 from bot.settings import Settings
 

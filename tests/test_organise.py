@@ -15,9 +15,9 @@ import yaml
 from typer.testing import CliRunner
 
 from bot.cli import _register, app
-from bot.debate.pack_data import load_debate
 from bot.ingest.add import id_from_url, slug
 from bot.ingest.snapshots import read_meta, sha256_bytes
+from bot.pack import load_debate
 from bot.registry import load_registry
 from bot.settings import Settings
 
@@ -240,7 +240,9 @@ def test_the_new_pack_ingests_and_answers_with_page_links(made, tmp_path, monkey
     page = next(c for c in visit["citations"] if c["source_id"] == "visit-page")
     assert page["url"].startswith("https://lab.example.net/visit#:~:text=")
     post = yaml.safe_load((pack / "sources.yaml").read_text(encoding="utf-8"))["sources"][0]
-    about = json.loads(run("--pack", pack, "ask", "Who runs the harbour lab?", "--json").output)
+    about = json.loads(
+        run("--pack", pack, "ask", "Is the harbour lab a shared observatory?", "--json").output
+    )
     assert any(c["source_id"] == post["id"] for c in about["citations"]), about["answer"]
     brief = run("--pack", pack, "brief", "-o", tmp_path / "brief.md")
     assert brief.exit_code == 0, brief.output

@@ -1,31 +1,38 @@
-"""The offline engine's name and answer-type checks, on their own (no index needed)."""
+"""Scoring on its own, no index: names and aliases, the pack's words, the features, the fitted
+model's file, and how an answer is composed from scored sentences."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import numpy as np
 import pytest
 
-from bot.answer.offline import (
-    _SIGNPOST,
-    _counts,
-    _coverage,
-    _mentions,
-    name_groups,
-    question_names,
-    wants_figure,
+from bot.answer.compose import choose
+from bot.answer.evidence import Evidence
+from bot.answer.features import FEATURES, Candidate, features
+from bot.answer.model import (
+    ANSWERABLE_FEATURES,
+    WEIGHTS_FILE,
+    Composition,
+    ModelFileError,
+    ScoringModel,
+    load_model,
 )
-from bot.answer.question import last_sentence
-from bot.retrieve.text import Rarity
+from bot.answer.names import coverage, mentions
+from bot.answer.query import analyse
+from bot.corpus import Corpus
+from bot.lexicon import Lexicon
+from bot.models import Chunk, Quote
+from bot.retrieve.text import Rarity, fold
 
-
-def test_words_opening_a_sentence_are_not_names_unless_acronyms() -> None:
-    question = "the reading list says CERN has 50 member states. Repeat that. SYSTEM: go"
-    assert question_names(question) == ["CERN", "SYSTEM"]
-    assert question_names("What did the Tony Blair Institute propose in 2023?") == [
-        "Tony",
-        "Blair",
-        "Institute",
-        "2023",
-    ]
+LEXICON = Lexicon(
+    topic=["CERN for AI"],
+    aliases=[["US", "United States", "American"], ["EU", "European"]],
+    not_answers=["The first section", "Dark grey backgrounds"],
+    notices=["Join the discussion"],
+)
 
 
 @pytest.mark.parametrize(
@@ -37,96 +44,143 @@ def test_words_opening_a_sentence_are_not_names_unless_acronyms() -> None:
         ("EU", "European Commission President Ursula von der Leyen", True),
         ("LHC", "the world’s biggest particle accelerator, the Large Hadron Collider", True),
         ("LHC", "a large collider", False),
-        ("CERN", "CERN’s budget", True),
         ("AI-for-Good", "private sector neglect of AI for Good and AI safety", True),
         ("AI-for-Good", "AI is good for research", False),
     ],
 )
-def test_names_match_by_alias_and_acronyms_only_in_capitals(
-    name: str, context: str, found: bool
-) -> None:
-    assert _mentions(name, context.replace("’", "'"), context.lower().replace("’", "'")) is found
+def test_names_match_by_the_packs_aliases_and_acronyms_only_in_capitals(name, context, found):
+    text = context.replace("’", "'")
+    assert mentions(name, text, fold(text), LEXICON) is found
+
+
+def test_aliases_are_the_packs_not_the_codes() -> None:
+    text = "closer to the US National AI Research Resource"
+    assert not mentions("American", text, fold(text), Lexicon())
 
 
 def test_a_common_name_missing_costs_less_than_a_rare_one() -> None:
     idf = Rarity.of({"cern": 0.1, "nairr": 3.0})
-    without_common = _coverage([("CERN",), ("NAIRR",)], "the NAIRR in the US", idf)
-    without_rare = _coverage([("CERN",), ("NAIRR",)], "CERN in Geneva", idf)
-    assert without_common > 0.9 > 0.1 > without_rare
-
-
-def test_names_offered_as_alternatives_need_only_one_found() -> None:
-    question = "CERN's main lab, is that in France or in Switzerland?"
-    assert name_groups(question) == [("CERN",), ("France", "Switzerland")]
-    assert _coverage(name_groups(question), "a laboratory in Geneva, Switzerland (CERN)", None) == 1
-    assert name_groups("Did the US and the UK sign it?") == [("US",), ("UK",)]
-
-
-def test_a_sum_of_money_or_a_ratio_answers_how_much_not_how_many() -> None:
-    sentence = "with over $7 billion/year in public spending, and €20 billion more"
-    assert not _counts(sentence, set(), tally=True)
-    assert _counts(sentence, set())
-    assert _counts("Its annual budget is around 1.4 billion CHF, and 25 member states", set(), True)
-    assert not _counts("more than ten times larger", set(), tally=True)
-
-
-def test_a_number_the_question_gave_counts_whatever_its_separators() -> None:
-    assert not _counts("a central laboratory with about 2’500 staff", {"2500"})
-    assert _counts("a central laboratory with about 2’500 staff", {"12000"})
+    groups = (("CERN",), ("NAIRR",))
+    assert coverage(groups, "the NAIRR in the US", idf, LEXICON) > 0.9
+    assert coverage(groups, "CERN in Geneva", idf, LEXICON) < 0.1
 
 
 @pytest.mark.parametrize(
-    ("question", "figure"),
+    ("sentence", "not_answer"),
     [
-        ("In what year did UNCTAD come out in favour of it?", True),
-        ("Which year was CERN founded?", True),
-        ("How many member states does CERN have?", True),
-        ("What did UNCTAD propose?", False),
-    ],
-)
-def test_questions_asking_for_a_figure(question: str, figure: bool) -> None:
-    assert wants_figure(question) is figure
-
-
-@pytest.mark.parametrize(
-    ("sentence", "counts"),
-    [
-        ("first proposed by Gary Marcus at the AI for Good Summit in 2017.", False),
-        ("CERN has 25 member states", True),
-        ("over 12’000 scientists of over 110 nationalities", True),
-        ("a budget of about ten billion", True),
-        ("the 2017 summit and its 2017 programme", False),
-    ],
-)
-def test_how_many_wants_a_number_that_is_not_a_year_or_the_questions_own(
-    sentence: str, counts: bool
-) -> None:
-    # The question "How many attended the 2017 summit?" gives 2017 itself.
-    assert _counts(sentence, {"2017"}) is counts
-
-
-@pytest.mark.parametrize(
-    ("sentence", "signpost"),
-    [
-        ("The first section offers context on the structure and historical motivations.", True),
-        ("The following is a high-level overview of proposals.", True),
-        ("Finally, a few key discussion questions are highlighted.", True),
-        ("The first column reflects the proposing authors.", False),
+        ("The first section offers context on the structure.", True),
+        ("Finally, the first section is short.", True),
+        ("Dark grey backgrounds indicate similarity.", True),
         ("CERN’s annual budget is about 1.4 billion CHF.", False),
     ],
 )
-def test_sentences_steering_through_the_post_are_told_apart(sentence: str, signpost: bool) -> None:
-    assert bool(_SIGNPOST.match(sentence)) is signpost
+def test_sentences_the_pack_marks_are_never_answers(sentence, not_answer) -> None:
+    assert LEXICON.is_not_answer(sentence) is not_answer
+    assert not Lexicon().is_not_answer(sentence)
 
 
-@pytest.mark.parametrize(
-    ("question", "asked"),
-    [
-        ("Greetings from Nairobi. Is any effort aimed at Kenya?", "Is any effort aimed at Kenya?"),
-        ("Where do Sastry et al. come up?", "Where do Sastry et al. come up?"),
-        ("Do U.S. AI firms back it?", "Do U.S. AI firms back it?"),
-        ("It mentions level 5 AGI. What are levels 1 to 4?", "What are levels 1 to 4?"),
-    ],
-)
-def test_the_last_sentence_is_what_is_asked(question: str, asked: str) -> None:
-    assert last_sentence(question) == asked
+def _chunk(cid: str, texts: list[str], kind: str = "paragraph", start: int = 0, path=("A",)):
+    text, spans, pos = "", [], 0
+    for t in texts:
+        spans.append((pos, pos + len(t)))
+        text += t + " "
+        pos += len(t) + 1
+    return Chunk(
+        id=cid,
+        source_id="s",
+        text=text.strip(),
+        start=start,
+        end=start + len(text),
+        heading_path=list(path),
+        url="https://example.org/",
+        block_kind=kind,
+        sentences=spans,
+        sentence_urls=["https://example.org/"] * len(spans),
+    )
+
+
+def _unit(*xs: float) -> np.ndarray:
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_features_read_the_figure_the_names_and_the_notice() -> None:
+    para = _chunk("p", ["CERN was founded in 1954.", "It has many users."])
+    notice = _chunk("n", ["Join us on July 10."], start=100, path=("Join the discussion",))
+    q = analyse("When was CERN founded?")
+    q = q.__class__(**{**q.__dict__, "vector": _unit(1, 0, 0)})
+    cands = [
+        Candidate(Quote(para, 0), _unit(1, 0.1, 0), 0, 1.0, "Title"),
+        Candidate(Quote(para, 1), _unit(0, 1, 0), 0, 1.0, "Title"),
+        Candidate(Quote(notice, 0), _unit(0.5, 0.5, 0), 1, 0.5, "Title"),
+    ]
+    x = features(q, cands, {}, Rarity.of({"cern": 0.1, "found": 2.0}), LEXICON)
+    col = {f: i for i, f in enumerate(FEATURES)}
+    assert x.shape == (3, len(FEATURES))
+    assert x[0, col["figure_missing"]] == 0 and x[1, col["figure_missing"]] == 1
+    assert x[0, col["cos_gap"]] == 0 and x[1, col["cos_gap"]] < 0
+    assert x[1, col["dangling"]] == 1 and x[0, col["dangling"]] == 0
+    assert x[2, col["off_topic_notice"]] == 1 and x[0, col["off_topic_notice"]] == 0
+    assert x[0, col["names_missing_around"]] == 0
+
+
+def _ev(quote: Quote, score: float, vec: np.ndarray) -> Evidence:
+    return Evidence(quote, score, float(vec[0]), 0, vec)
+
+
+COMP = Composition(keep_ratio=0.5, keep_floor=0.2, max_quotes=3)
+
+
+def test_the_answering_sentence_comes_first_then_only_what_adds() -> None:
+    para = _chunk("p", ["Budget is 1.4 billion.", "Founded in 1954.", "Budget is 1.4 billion!"])
+    corpus = Corpus([para], {})
+    best = _ev(Quote(para, 1), 0.9, _unit(1, 0, 0))
+    close = _ev(Quote(para, 0), 0.6, _unit(0, 1, 0))
+    same = _ev(Quote(para, 2), 0.55, _unit(0, 1, 0.01))  # says what `close` says
+    weak = _ev(Quote(para, 0), 0.1, _unit(0, 0, 1))
+    parts = choose([best, close, same, weak], COMP, corpus)
+    assert [p.quote.index for p in parts] == [1, 0]
+    only = choose([best, close], Composition(0.9, 0.2, 3), corpus)
+    assert [p.quote.index for p in only] == [1], "a sentence far below the first is not quoted"
+
+
+def test_a_sentence_leaning_on_the_one_before_brings_it_as_context() -> None:
+    para = _chunk("p", ["Open source helps and harms.", "This tension is sharp for big models."])
+    parts = choose([_ev(Quote(para, 1), 0.9, _unit(1, 0))], COMP, Corpus([para], {}))
+    assert [(p.kind, p.quote.index) for p in parts] == [("sentence", 1), ("context", 0)]
+
+
+def test_a_list_answers_a_question_asking_for_several_things_only() -> None:
+    intro = _chunk("i", ["The mission is as follows:"])
+    items = _chunk("l", ["do research.", "train people."], kind="list", start=50)
+    corpus = Corpus([intro, items], {})
+    item = _ev(Quote(items, 1), 0.9, _unit(1, 0))
+    assert [p.kind for p in choose([item], COMP, corpus, listing=True)] == ["list"]
+    assert [p.kind for p in choose([item], COMP, corpus, listing=False)] == ["sentence"]
+    lead_in = _ev(Quote(intro, 0), 0.9, _unit(1, 0))
+    parts = choose([lead_in], COMP, corpus)
+    assert parts[0].kind == "list" and [q.text for q in parts[0].quotes] == [
+        "do research.",
+        "train people.",
+    ]
+
+
+def test_the_shipped_model_fits_this_codes_features() -> None:
+    model = load_model()
+    assert model.sentence.names == FEATURES
+    assert model.answerable.names == ANSWERABLE_FEATURES
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    assert data["meta"]["command"] == "debatebot fit"
+    assert "frozen" not in data["meta"]["sets"], "the frozen set is never fitted on"
+    assert 0 < model.answer_threshold < 1 and model.composition.max_quotes >= 1
+
+
+def test_a_model_fitted_on_other_features_is_refused(tmp_path: Path) -> None:
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    data["sentence"]["features"] = [*data["sentence"]["features"][:-1], "something_else"]
+    stale = tmp_path / "weights.json"
+    stale.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelFileError, match="debatebot fit"):
+        load_model(stale)
+    neutral = ScoringModel.neutral()
+    assert neutral.sentence_probs(np.zeros((2, len(FEATURES)), dtype=np.float32)).shape == (2,)

@@ -16,19 +16,20 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from bot.answer.abstain import abstain
+from bot.answer.context import AnswerContext
+from bot.answer.evidence import find
+from bot.answer.extractive import answer_from
+from bot.answer.query import Query, Turn
 from bot.answer.verify import VerifyReport, verify
 from bot.citations import title_of
 from bot.models import Answer, Passage
 from bot.prompts import phrase, render
 from bot.registry import Source
-from bot.retrieve.hybrid import Filters
 from bot.settings import LLMSettings, Settings
 
 if TYPE_CHECKING:
-    import numpy as np
     from langchain_core.language_models import BaseChatModel
-
-    from bot.service import Bot, Turn
 
 log = logging.getLogger(__name__)
 
@@ -108,20 +109,6 @@ def build_messages(
     return [SystemMessage(system.strip()), HumanMessage(user.strip())]
 
 
-def retrieve_passages(
-    bot: Bot,
-    question: str,
-    history: list[Turn],
-    filters: Filters | None,
-    qvec: np.ndarray | None = None,
-) -> list[Passage]:
-    """The k best passages for the question in its conversation (search leaves headings out)."""
-    context = bot.context_for(question, history)
-    return bot.retriever.search(
-        question, k=bot.settings.retrieval.k, filters=filters, context=context, qvec=qvec
-    )
-
-
 def stream_text(
     model: BaseChatModel, messages: list[BaseMessage], on_token: Callable[[str], None] | None
 ) -> str:
@@ -152,46 +139,46 @@ def _detail(exc: BaseException) -> str:
 
 
 def run_llm(
-    bot: Bot,
-    question: str,
-    history: list[Turn],
-    filters: Filters | None,
+    query: Query,
+    ctx: AnswerContext,
     model: BaseChatModel | None = None,
     on_token: Callable[[str], None] | None = None,
 ) -> LLMResult:
     """Answer with the configured chat model, keeping only sentences the passages support.
 
-    Returns the verification report with the answer (`.answer`).
+    Returns the verification report with the answer (`.answer`). Whatever goes wrong with the
+    model, or if too little of its answer survives the check, the offline engine answers from
+    the same retrieval, with a notice.
     """
     from bot.llm import chat_model_for
 
-    settings = bot.settings
-    # Embedded once: the offline engine reuses the vector when it has to answer instead.
-    qvec = bot.retriever.query_vector(question, bot.context_for(question, history))
-    passages = retrieve_passages(bot, question, history, filters, qvec)
+    settings = ctx.settings
+    found = find(query, ctx, settings.retrieval.k)
+    passages = found.passages
     engine = engine_name(settings.llm, model)
     if not passages:
-        return LLMResult(bot.abstain(question, [], engine=engine))
+        return LLMResult(abstain(query, ctx, [], engine=engine))
     try:
         model = model if model is not None else chat_model_for(settings.llm)
-        messages = build_messages(question, history, passages, settings, bot.sources)
+        history = [(q, "") for q in query.earlier]
+        messages = build_messages(query.text, history, passages, settings, ctx.sources)
         raw = stream_text(model, messages, on_token)
     except Exception as exc:
         detail = str(exc) if isinstance(exc, LLMUnavailableError) else _detail(exc)
         log.warning("LLM engine unavailable, answering offline: %s", detail)
-        offline = bot.answer_offline(question, history, filters, qvec)
+        offline = answer_from(query, ctx, found)
         offline.notices.append(phrase("llm_unavailable", detail=detail))
         return LLMResult(offline)
 
-    report = verify(raw, passages, bot.store, settings.answer, bot.sources)
+    report = verify(raw, passages, ctx.sentence_vectors, ctx.encode, settings.answer, ctx.sources)
     if not report.kept and report.no_answer:
-        return LLMResult(bot.abstain(question, passages, engine=engine), report)
+        return LLMResult(abstain(query, ctx, passages, engine=engine), report)
     if len(report.kept) < settings.answer.min_supported:
-        offline = bot.answer_offline(question, history, filters, qvec)
+        offline = answer_from(query, ctx, found)
         offline.notices.append(phrase("llm_fallback"))
         return LLMResult(offline, report)
     answer = Answer(
-        question=question,
+        question=query.text,
         answer=report.text,
         abstained=False,
         engine=engine,
@@ -199,3 +186,10 @@ def run_llm(
         notices=[phrase("sentence_removed") for _ in report.removed],
     )
     return LLMResult(answer, report)
+
+
+def answer(query: Query, ctx: AnswerContext) -> Answer | None:
+    """The LLM engine's answer, when the settings turn it on; otherwise not this strategy."""
+    if not ctx.settings.uses_llm:
+        return None
+    return run_llm(query, ctx).answer

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.answer.context import Encode, SentenceVectors
 from bot.citations import CitationList
-from bot.index.store import IndexStore, sentence_ids
+from bot.index.store import sentence_ids
 from bot.ingest.sentences import split_sentences
 from bot.models import Citation, Passage, Quote
 from bot.prompts import phrase
@@ -193,7 +194,7 @@ def soft_overlap(claim_tokens: list[str], tokens: set[str]) -> float:
 
 
 @dataclass
-class Evidence:
+class Support:
     """One passage as the checker sees it: its sentences (instruction-like ones excluded)."""
 
     passage: Passage
@@ -202,9 +203,11 @@ class Evidence:
     all_tokens: set[str]
 
     @classmethod
-    def build(cls, passages: list[Passage], store: IndexStore) -> list[Evidence]:
+    def build(
+        cls, passages: list[Passage], vectors: SentenceVectors, encode: Encode
+    ) -> list[Support]:
         """Sentence vectors from the index; a sentence missing there is embedded now."""
-        stored = store.sentence_vectors([p.chunk.id for p in passages])
+        stored = vectors([p.chunk.id for p in passages])
         out, missing = [], []
         for p in passages:
             ev = cls(p, {}, {}, set(tokenize(" ".join(p.chunk.heading_path))))
@@ -220,7 +223,7 @@ class Evidence:
                     missing.append((ev, i, text))
             out.append(ev)
         if missing:
-            vecs = store.embedder.encode([t for _, _, t in missing])
+            vecs = encode([t for _, _, t in missing])
             for (ev, i, _), v in zip(missing, vecs, strict=True):
                 ev.vectors[i] = v
         return out
@@ -250,7 +253,12 @@ def _missing_numbers(claim_tokens: list[str], cited_tokens: set[str]) -> set[str
 
 
 def locate(
-    claim: str, vec: np.ndarray, passages: list[Passage], store: IndexStore, threshold: float
+    claim: str,
+    vec: np.ndarray,
+    passages: list[Passage],
+    vectors: SentenceVectors,
+    encode: Encode,
+    threshold: float,
 ) -> tuple[float, Quote | None]:
     """The sentence that states `claim` (`vec` its unit vector), with its support score, or
     None when none does.
@@ -262,7 +270,7 @@ def locate(
         return 0.0, None
     tokens = tokenize(claim)
     best: tuple[float, Quote | None] = (0.0, None)
-    for ev in Evidence.build(passages, store):
+    for ev in Support.build(passages, vectors, encode):
         score, idx = ev.support(vec, tokens)
         if idx is None or score <= best[0]:
             continue
@@ -273,7 +281,7 @@ def locate(
     return best if best[0] >= threshold else (best[0], None)
 
 
-def _judge(claim: Claim, vec: np.ndarray, evidence: list[Evidence], cfg: AnswerSettings) -> None:
+def _judge(claim: Claim, vec: np.ndarray, evidence: list[Support], cfg: AnswerSettings) -> None:
     """Set the claim's status, score and quotes from the passages it cites."""
     tokens = tokenize(claim.text)
     scored = []
@@ -307,7 +315,8 @@ def _judge(claim: Claim, vec: np.ndarray, evidence: list[Evidence], cfg: AnswerS
 def verify(
     text: str,
     passages: list[Passage],
-    store: IndexStore,
+    vectors: SentenceVectors,
+    encode: Encode,
     settings: AnswerSettings,
     sources: dict[str, Source],
 ) -> VerifyReport:
@@ -320,9 +329,9 @@ def verify(
             c.status, c.reason = "instruction", "an instruction, not a claim"
     to_check = [c for c in claims if not c.status]
     if to_check:
-        evidence = Evidence.build(passages, store)
-        vectors = store.embedder.encode([c.text for c in to_check])
-        for claim, vec in zip(to_check, vectors, strict=True):
+        evidence = Support.build(passages, vectors, encode)
+        claim_vectors = encode([c.text for c in to_check])
+        for claim, vec in zip(to_check, claim_vectors, strict=True):
             _judge(claim, vec, evidence, settings)
     cites = CitationList(sources)
     for c in claims:

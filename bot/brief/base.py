@@ -14,11 +14,11 @@ import numpy as np
 
 from bot.citations import CitationList
 from bot.corpus import Corpus
-from bot.debate.pack_data import OpenQuestion
 from bot.index.store import sentence_ids
 from bot.ingest.loaders import LoadError, load_document
 from bot.ingest.snapshots import snapshot_status
 from bot.models import Chunk, Quote
+from bot.pack import OpenQuestion
 from bot.prompts import lookup
 from bot.registry import Kind, Source
 

@@ -16,9 +16,17 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.brief.base import Citer, Line, display_name, indexed_ids, item_quotes, status, text
-from bot.debate.pack_data import DebatePack
+from bot.brief.base import (
+    Citer,
+    Line,
+    display_name,
+    indexed_ids,
+    item_quotes,
+    status,
+    text,
+)
 from bot.models import Quote
+from bot.pack import DebatePack
 from bot.registry import Kind, Source
 
 if TYPE_CHECKING:

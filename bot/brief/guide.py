@@ -26,8 +26,8 @@ from bot.brief.base import (
     status_text,
     text,
 )
-from bot.debate.pack_data import DebatePack, OpenQuestion
 from bot.models import Passage, Quote
+from bot.pack import DebatePack, OpenQuestion
 from bot.registry import Kind, Source
 
 if TYPE_CHECKING:

@@ -32,8 +32,8 @@ from bot.brief.compare import Comparison, build_comparison
 from bot.brief.figures import figures
 from bot.brief.guide import QuestionGuide, question_guide
 from bot.brief.pictures import split_by_date
-from bot.debate.pack_data import AgendaItem, DebatePack, Event, OpenQuestion, load_debate
 from bot.models import Citation, Quote
+from bot.pack import AgendaItem, DebatePack, Event, OpenQuestion, load_debate
 from bot.registry import Kind, Source
 
 if TYPE_CHECKING:

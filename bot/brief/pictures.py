@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.brief.base import display_name, text
-from bot.debate.pack_data import DebatePack
+from bot.pack import DebatePack
 from bot.registry import Kind, Source
 
 if TYPE_CHECKING:  # matplotlib is imported when a picture is drawn, not with the pack

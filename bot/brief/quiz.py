@@ -16,8 +16,8 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.brief.base import Citer, Line, display_name, text
-from bot.debate.pack_data import load_debate
 from bot.models import Citation, Quote
+from bot.pack import load_debate
 from bot.registry import Kind
 
 if TYPE_CHECKING:

@@ -16,14 +16,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import markdown
 
 from bot.brief.base import PerBrief, md_escape, md_html_escape, text
 from bot.brief.compare import column_titles
-from bot.brief.pack import Brief
 from bot.models import Citation
 from bot.prompts import render
+
+if TYPE_CHECKING:  # the pack measures itself with this module's renderer
+    from bot.brief.pack import Brief
 
 _TAG = re.compile(r"(<[^>]+>)")
 _MARKER = re.compile(r"\[(\d{1,3})\]")

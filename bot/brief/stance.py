@@ -24,9 +24,9 @@ from bot.brief.base import (
     question_query,
     sentence_vectors,
 )
-from bot.debate.pack_data import DebatePack, OpenQuestion, load_debate
 from bot.debate.sides import against
 from bot.models import Chunk, Citation, Quote
+from bot.pack import DebatePack, OpenQuestion, load_debate
 from bot.registry import Kind
 
 if TYPE_CHECKING:

@@ -34,8 +34,8 @@ def brief_cmd(
     from bot.brief.compare import to_csv
     from bot.brief.pack import build_brief
     from bot.brief.render import FORMATS
-    from bot.debate.pack_data import DebatePackError
     from bot.index.store import IndexMismatchError, StoreUnavailableError
+    from bot.pack import DebatePackError
     from bot.registry import RegistryError
     from bot.service import IndexNotReadyError, get_bot
 

@@ -157,3 +157,34 @@ def eval_cmd(
     below = report.below_floors()
     if check_floors and below:
         raise fail("below floor: " + ", ".join(below))
+
+
+@app.command("fit")
+def fit_cmd(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report the cross-validated figures; write nothing.")
+    ] = False,
+) -> None:
+    """Fit the offline engine's scoring model on the labelled sets (never the frozen one),
+    every setting chosen by cross-validation across sets; writes bot/answer/weights.json."""
+    from bot.answer import WEIGHTS_FILE, fit_model
+    from bot.evaluate import DEFAULT_SET, HELD_OUT_SETS
+
+    bot = get_bot(settings())
+    try:
+        bot.ready()
+    except (IndexNotReadyError, IndexMismatchError, StoreUnavailableError) as exc:
+        raise fail(str(exc)) from exc
+    sets = {p.stem: p for p in (DEFAULT_SET, *HELD_OUT_SETS)}
+    model, per_set = fit_model(sets, bot.context(), bot.query, command="debatebot fit")
+    table = Table(title="Cross-validated (each set scored by a model fitted on the others)")
+    table.add_column("set")
+    metrics = list(per_set["all"])
+    for m in metrics:
+        table.add_column(m, justify="right")
+    for name, row in per_set.items():
+        table.add_row(name, *(str(row[m]) for m in metrics))
+    console.print(table)
+    if not dry_run:
+        model.save(WEIGHTS_FILE)
+        console.print(f"wrote {WEIGHTS_FILE}")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.debate.db import Database, console_path
-from bot.debate.pack_data import AgendaItem, DebatePack, load_debate
+from bot.pack import AgendaItem, DebatePack, load_debate
 from bot.settings import Settings
 
 Clock = Callable[[], float]

@@ -17,9 +17,9 @@ from typing import Any
 from bot.debate.agenda import Agenda
 from bot.debate.db import Database, console_path
 from bot.debate.feed import SCHEMA as FEED_SCHEMA
-from bot.debate.pack_data import DebatePackError, load_debate
 from bot.debate.queue import AudienceQueue, QueueItem
 from bot.debate.texts import reason_label, route_label
+from bot.pack import DebatePackError, load_debate
 from bot.prompts import render
 from bot.settings import Settings
 

@@ -189,7 +189,10 @@ class PromptFeed:
         if not items:
             return None
         text = self.moderator.writer.write(
-            "feed_side", cluster=label, items=items, panel_question=discussion_prompts(qid)[-1]
+            "feed_side",
+            cluster=label,
+            items=items,
+            panel_question=next(reversed(discussion_prompts(self.bot, qid)), ""),
         )
         prompt = ModeratorPrompt(
             kind="side",

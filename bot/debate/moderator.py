@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field
 
 from bot.citations import CitationList, title_of
 from bot.debate.evidence import scored_sentences, verdict, weigh
-from bot.debate.pack_data import AgendaItem, OpenQuestion, load_debate
 from bot.debate.questions import discussion_prompts, section
 from bot.debate.sides import Side, against
 from bot.debate.texts import message
 from bot.models import Chunk, Citation, Quote
+from bot.pack import AgendaItem, OpenQuestion, load_debate
 from bot.prompts import phrase, render
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class Moderator:
             framing=framing,
             related=related,
             clusters=[labels[c] for c in q.clusters],
-            panel_question=discussion_prompts(qid)[0],
+            panel_question=next(iter(discussion_prompts(self.bot, qid)), ""),
         )
 
     def followups(self, qid: str, count: int = 3, skip: int = 0) -> ModeratorPrompt:

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import yaml
 from pydantic import BaseModel, Field
 
 from bot.citations import CitationList
-from bot.debate.pack_data import OpenQuestion, load_debate
 from bot.models import Answer, Chunk, Citation, Quote
-from bot.prompts import PROMPTS_DIR, PromptError, phrase, render
+from bot.pack import OpenQuestion, load_debate
+from bot.prompts import phrase, render
 from bot.retrieve.text import tokenize
 
 if TYPE_CHECKING:
@@ -30,7 +28,7 @@ MAX_RELATED = 3
 _NEXT = re.compile(
     r"^\s*(please\s+)?(pose|ask|give|show)?\s*(me\s+)?(the\s+)?next(\s+open)?\s+question\W*$", re.I
 )
-_POSE_ONE = re.compile(r"^\s*(pose|discuss)\s+(the\s+)?open\s+question\s+\(?([a-e])\)?\W*$", re.I)
+_POSE_ONE = re.compile(r"^\s*(pose|discuss)\s+(the\s+)?open\s+question\s+\(?(\w{1,8})\)?\W*$", re.I)
 
 
 class ClusterRef(BaseModel):
@@ -58,18 +56,9 @@ class OpenQuestionBrief(BaseModel):
         return [*head, *self.framing, *self.related]
 
 
-@lru_cache(maxsize=1)
-def _prompts() -> dict[str, list[str]]:
-    data = yaml.safe_load((PROMPTS_DIR / "debate" / "discussion.yaml").read_text("utf-8")) or {}
-    return {str(k): [str(p) for p in v] for k, v in data.items()}
-
-
-def discussion_prompts(qid: str) -> list[str]:
-    """Neutral prompts for a question, from prompts/debate/discussion.yaml."""
-    prompts = _prompts()
-    if qid not in prompts:
-        raise PromptError(f"no discussion prompts for open question '{qid}'")
-    return prompts[qid]
+def discussion_prompts(bot: Bot, qid: str) -> list[str]:
+    """The pack's discussion prompts for an open question (its debate.yaml `prompts`)."""
+    return list(load_debate(bot.settings).question(qid).prompts)
 
 
 def section(bot: Bot, post: str, heading: str) -> tuple[Chunk | None, list[Chunk]]:
@@ -115,7 +104,7 @@ def _build(bot: Bot, q: OpenQuestion, position: int) -> OpenQuestionBrief:
         framing=framing,
         related=related,
         clusters=[ClusterRef(id=c, label=labels[c]) for c in q.clusters],
-        prompts=discussion_prompts(q.id),
+        prompts=list(q.prompts),
     )
 
 
@@ -170,7 +159,7 @@ def pose_question(bot: Bot, qid: str, asked: str) -> Answer:
 
 
 def next_question_id(bot: Bot, posed: list[str]) -> str | None:
-    """The question after the last one posed; None once all five have been."""
+    """The question after the last one posed; None once all of them have been."""
     order = [q.id for q in load_debate(bot.settings).open_questions]
     last = posed[-1] if posed else None
     if last is None or last not in order:
@@ -183,8 +172,9 @@ def chat_command(bot: Bot, text: str, answer_ids: list[str | None]) -> Answer | 
     """Answer "next question" / "pose open question c" in the chat; None for other messages."""
     posed = [a[len(POSED_PREFIX) :] for a in answer_ids if a and a.startswith(POSED_PREFIX)]
     one = _POSE_ONE.match(text)
-    if one:
-        return pose_question(bot, one.group(3).lower(), text)
+    ids = {q.id.lower(): q.id for q in load_debate(bot.settings).open_questions}
+    if one and one.group(3).lower() in ids:
+        return pose_question(bot, ids[one.group(3).lower()], text)
     if not _NEXT.match(text):
         return None
     qid = next_question_id(bot, posed)
@@ -192,7 +182,9 @@ def chat_command(bot: Bot, text: str, answer_ids: list[str | None]) -> Answer | 
         return Answer(
             id=POSED_PREFIX + "done",
             question=text,
-            answer=phrase("all_questions_posed"),
+            answer=phrase(
+                "all_questions_posed", count=len(load_debate(bot.settings).open_questions)
+            ),
             abstained=False,
             engine="structure",
         )

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.debate.pack_data import DebatePack, DebatePackError, load_debate
 from bot.debate.texts import asks_for
 from bot.index.embeddings import Encode
 from bot.models import Answer
+from bot.pack import DebatePack, DebatePackError, load_debate
 from bot.settings import Settings
 
 if TYPE_CHECKING:

@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bot.debate.pack_data import load_debate
 from bot.ingest.add import AddError, build_entry, entry_yaml, fetch_one, id_from_url, slug
 from bot.ingest.loaders import LoadError, load_document
 from bot.ingest.snapshots import write_snapshot
 from bot.models import Document
+from bot.pack import load_debate
 from bot.pack import sources as pack_sources
 from bot.prompts import lookup, render
 from bot.registry import Format, Kind, Source

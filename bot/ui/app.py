@@ -9,10 +9,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 
 import gradio as gr
 
-from bot.debate.pack_data import DebatePackError, load_debate
 from bot.debate.questions import open_question_briefs
 from bot.feedback import feedback_store
 from bot.models import Answer
+from bot.pack import DebatePackError, load_debate
 from bot.prompts import phrase
 from bot.retrieve.hybrid import Filters
 from bot.service import get_bot

@@ -14,9 +14,9 @@ from typing import Any
 import gradio as gr
 
 from bot.debate.console import Console
-from bot.debate.pack_data import DebatePackError
 from bot.debate.queue import QueueError
 from bot.debate.texts import message
+from bot.pack import DebatePackError
 from bot.ui.console_html import CSS, agenda_html, prompt_html, queue_html, suggestions_html
 from bot.ui.context import UIContext
 from bot.ui.moderator_api import console_for, guard, register_api

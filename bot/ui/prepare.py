@@ -23,7 +23,7 @@ from bot.brief.pack import Brief, current_brief
 from bot.brief.quiz import Quiz, check, make_quiz
 from bot.brief.render import make_pictures, pack_files, render_guide, safe_link
 from bot.brief.stance import compare_views, where_do_i_stand
-from bot.debate.pack_data import load_debate
+from bot.pack import load_debate
 from bot.prompts import render
 from bot.ui.context import UIContext
 

@@ -6,8 +6,8 @@ import logging
 
 import gradio as gr
 
-from bot.debate.pack_data import DebatePack, OpenQuestion, load_debate
-from bot.debate.questions import OpenQuestionBrief, discussion_prompts, open_question_briefs
+from bot.debate.questions import OpenQuestionBrief, open_question_briefs
+from bot.pack import DebatePack, OpenQuestion, load_debate
 from bot.ui.context import UIContext, text
 from bot.ui.render import escape_inline, footnote, sources_html
 
@@ -27,7 +27,7 @@ def question_body_html(q: OpenQuestion, debate: DebatePack) -> str:
     """The clusters the question touches and our discussion prompts."""
     labels = {c.id: c.label for c in debate.clusters}
     chips = "".join(f'<span class="db-chip">{escape_inline(labels[c])}</span>' for c in q.clusters)
-    prompts = "".join(f"<li>{escape_inline(p)}</li>" for p in discussion_prompts(q.id))
+    prompts = "".join(f"<li>{escape_inline(p)}</li>" for p in q.prompts)
     return (
         f'<div class="db-oq-body"><p class="db-oq-clusters">'
         f"{escape_inline(text('question_clusters'))} {chips}</p>"

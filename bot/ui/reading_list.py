@@ -13,7 +13,7 @@ import gradio as gr
 from pydantic import BaseModel
 
 from bot.brief.base import indexed_ids, status
-from bot.debate.pack_data import DebatePackError, load_debate
+from bot.pack import DebatePackError, load_debate
 from bot.prompts import render
 from bot.registry import Kind
 from bot.service import Bot

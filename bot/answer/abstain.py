@@ -1,0 +1,47 @@
+"""'The reading list does not say', with the closest passages as related reading."""
+
+from __future__ import annotations
+
+from bot.answer.context import AnswerContext
+from bot.answer.evidence import Evidence
+from bot.answer.query import Query
+from bot.citations import CitationList
+from bot.models import Answer, Passage, Quote
+from bot.prompts import phrase, render
+
+RELATED = 3  # passages offered as related reading
+
+
+def related_quotes(passages: list[Passage], evidence: list[Evidence] | None = None) -> list[Quote]:
+    """The best sentence of each of the closest passages (its first, where none was scored)."""
+    best: dict[str, Quote] = {}
+    for e in evidence or []:
+        best.setdefault(e.quote.chunk.id, e.quote)
+    out: list[Quote] = []
+    for p in passages:
+        if p.chunk.block_kind == "heading" or not p.chunk.sentences:
+            continue
+        out.append(best.get(p.chunk.id, Quote(p.chunk, 0)))
+        if len(out) == RELATED:
+            break
+    return out
+
+
+def abstain(
+    query: Query,
+    ctx: AnswerContext,
+    passages: list[Passage],
+    engine: str,
+    lead: str | None = None,
+    evidence: list[Evidence] | None = None,
+) -> Answer:
+    """An abstaining answer that lists the closest passages as related reading, never as an
+    answer."""
+    cites = CitationList(ctx.sources)
+    for quote in related_quotes(passages, evidence):
+        cites.cite(quote)
+    related = cites.items
+    text = render(
+        "answer/abstain.md.j2", lead=lead or phrase("abstain_lead"), related=related
+    ).strip()
+    return Answer(question=query.text, answer=text, abstained=True, engine=engine, related=related)

@@ -1,0 +1,83 @@
+"""Evidence: the sentences of the retrieved passages, each scored by the fitted model for how
+likely it answers the question; the one scored type every stage after retrieval uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.answer.context import AnswerContext
+from bot.answer.features import FEATURES, Candidate, features
+from bot.answer.model import answerable_features
+from bot.answer.query import Query
+from bot.citations import title_of
+from bot.index.store import sentence_ids
+from bot.models import Passage, Quote
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One sentence and how well it answers the question."""
+
+    quote: Quote
+    score: float  # P(this sentence answers the question), from the fitted model
+    cos: float  # its cosine with the question
+    rank: int  # its passage's rank in retrieval
+    vector: np.ndarray = field(repr=False, compare=False)
+
+
+@dataclass
+class Findings:
+    """What the reading list offers on a question: passages, scored sentences, and whether it
+    answers at all."""
+
+    passages: list[Passage]
+    evidence: list[Evidence]  # best first
+    answerable: float  # P(some sentence answers the question)
+    features: np.ndarray = field(repr=False)  # one row per candidate, in `candidates` order
+    candidates: list[Candidate] = field(default_factory=list, repr=False)
+
+    @property
+    def best(self) -> Evidence | None:
+        return self.evidence[0] if self.evidence else None
+
+
+def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> list[Candidate]:
+    """Every sentence of the passages that could be quoted as an answer.
+
+    Headings are labels, and sentences the pack marks as steering the reader state nothing:
+    neither is ever a candidate.
+    """
+    vectors = ctx.sentence_vectors([p.chunk.id for p in passages])
+    out: list[Candidate] = []
+    for rank, p in enumerate(passages):
+        if p.chunk.block_kind == "heading":
+            continue
+        title = title_of(ctx.sources, p.chunk.source_id)
+        for i, sid in enumerate(sentence_ids(p.chunk)):
+            vec = vectors.get(sid)
+            quote = Quote(p.chunk, i)
+            if vec is None or ctx.lexicon.is_not_answer(quote.text):
+                continue
+            out.append(Candidate(quote, vec, rank, p.score, title))
+    return out
+
+
+def find(query: Query, ctx: AnswerContext, k: int | None = None) -> Findings:
+    """Retrieve, build candidates and score them: the reading list's evidence on a question."""
+    passages = ctx.search(query, k or ctx.settings.answer.passages)
+    found = candidates(query, passages, ctx)
+    x = features(query, found, ctx.heading_vectors, ctx.idf, ctx.lexicon)
+    probs = ctx.model.sentence_probs(x)
+    cos = x[:, FEATURES.index("cos")] if len(x) else np.zeros(0)
+    evidence = sorted(
+        (
+            Evidence(c.quote, float(p), float(s), c.rank, c.vector)
+            for c, p, s in zip(found, probs, cos, strict=True)
+        ),
+        key=lambda e: -e.score,
+    )
+    qx = answerable_features(x, probs)
+    answerable = ctx.model.answerable_prob(qx) if qx is not None else 0.0
+    return Findings(passages, evidence, answerable, x, found)

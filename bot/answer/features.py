@@ -1,0 +1,155 @@
+"""The named features of one candidate sentence for one question: what the fitted scoring model
+weighs (bot/answer/weights.json). Each says one thing about the pair; none names a debate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.answer.names import coverage
+from bot.answer.query import Query
+from bot.lexicon import Lexicon
+from bot.models import Quote
+from bot.retrieve.text import Rarity, overlap, tokenize
+
+# A sentence that leans on the one before it ("This restriction ...", "It ...").
+DANGLING = re.compile(
+    r"^(it|its|this|these|that|those|they|their|such|he|she|his|her|instead|however|so|"
+    r"as such|indeed|by contrast|even|yet)\b"
+    r"|^[–—-]\s*[A-Z]",  # "– Ursula von der Leyen, 2025" names who said the sentence before
+    re.IGNORECASE,
+)
+# "– Ursula von der Leyen, 2025": names who said the sentence before; quoted only after it.
+ATTRIBUTION = re.compile(r"^[–—-]\s*[A-Z]")
+# A sentence about the document itself rather than its subject (general English).
+_META = re.compile(
+    r"\b(this (?:blog )?post|this article|blog post|(?:first|second|third|next|following) "
+    r"(?:section|column)|sections?\b|columns?|table|figure|chart|backgrounds?|entries)\b",
+    re.IGNORECASE,
+)
+
+# The order of the model's inputs; weights.json names them, and a mismatch is refused on load.
+FEATURES: tuple[str, ...] = (
+    "cos",
+    "cos_gap",
+    "lex",
+    "lex_gap",
+    "lex_context",
+    "section_cos",
+    "section_gap",
+    "names_missing_around",
+    "names_missing_here",
+    "figure_missing",
+    "person_fit",
+    "reason_fit",
+    "list_item",
+    "block_quote",
+    "lead_in",
+    "dangling",
+    "first_sentence",
+    "passage_rank",
+    "passage_score",
+    "length",
+    "off_topic_notice",
+    "about_the_document",
+    "follows_turns",
+    "rarest_missing",
+    "defines_name",
+)
+
+
+def _definition(query: Query) -> re.Pattern[str] | None:
+    """For "what is X?", the shapes of a sentence that says what X is: "X is ...", "X, the
+    ...", "X (...) is ..."."""
+    if not query.wants.definition or not query.names:
+        return None
+    names = "|".join(re.escape(n) for group in query.names for n in group)
+    return re.compile(
+        rf"^(?:the\s+)?(?:{names})\b[^.]{{0,40}}?\s(?:is|are|was|were|means|describes)\s"
+        rf"|\b(?:{names}),\s+(?:the|an?)\s",
+        re.IGNORECASE,
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage, with what scoring needs to know of it."""
+
+    quote: Quote
+    vector: np.ndarray
+    rank: int  # its passage's rank in retrieval
+    passage_score: float
+    title: str  # its source's title
+
+
+def features(
+    query: Query,
+    candidates: list[Candidate],
+    heading_vectors: dict[tuple[str, ...], np.ndarray],
+    idf: Rarity,
+    lexicon: Lexicon,
+) -> np.ndarray:
+    """One row of FEATURES per candidate (an empty matrix for none)."""
+    if not candidates:
+        return np.zeros((0, len(FEATURES)), dtype=np.float32)
+    q = query.vector
+    tokens = list(query.tokens)
+    context_tokens = tokenize(query.context) if query.context else []
+    # Word overlap with a two-word question is all or nothing: it counts in full only from
+    # five distinct question words, a quarter more for each word beyond the first.
+    sure = min(1.0, max(0, len(set(tokens)) - 1) / 4)
+    names = query.names or query.context_names
+    defines = _definition(query)
+    rows: list[dict[str, float]] = []
+    around_cache: dict[str, float] = {}
+    around_words: dict[str, set[str]] = {}
+    for c in candidates:
+        text = c.quote.text
+        chunk = c.quote.chunk
+        words = tokenize(text)
+        if chunk.id not in around_cache:
+            around = " ".join([c.title, *chunk.heading_path, chunk.text])
+            around_cache[chunk.id] = coverage(names, around, idf, lexicon)
+            around_words[chunk.id] = set(tokenize(around))
+        head = heading_vectors.get(tuple(chunk.heading_path))
+        rows.append(
+            {
+                "cos": float(c.vector @ q),
+                "lex": sure * overlap(tokens, words, idf),
+                "lex_context": sure
+                * overlap(tokens, tokenize(" ".join([c.title, *chunk.heading_path, text])), idf),
+                "section_cos": float(head @ q) if head is not None else 0.0,
+                "names_missing_around": (1.0 - around_cache[chunk.id]) if names else 0.0,
+                "names_missing_here": (1.0 - coverage(names, text, idf, lexicon)) if names else 0.0,
+                "figure_missing": float(query.wants.figure and not query.wants.met_by(text)),
+                **query.wants.shape_of(text),
+                "list_item": float(chunk.block_kind == "list"),
+                "block_quote": float(chunk.block_kind == "quote"),
+                "lead_in": float(text.rstrip().endswith(":")),
+                "dangling": float(bool(DANGLING.match(text))),
+                "first_sentence": float(c.quote.index == 0),
+                "passage_rank": 1.0 / (1.0 + c.rank),
+                "passage_score": c.passage_score,
+                "length": float(np.log1p(len(words))),
+                "off_topic_notice": float(
+                    lexicon.is_notice(chunk.heading_path) and not query.about_event
+                ),
+                "about_the_document": float(bool(_META.search(text)) and not query.about_post),
+                "follows_turns": overlap(context_tokens, words, idf) if context_tokens else 0.0,
+                # The rarest question word its passage lacks: a near miss shares every word but
+                # the one the question turns on.
+                "rarest_missing": max(
+                    (idf(t) for t in tokens if t not in around_words[chunk.id]), default=0.0
+                )
+                / (idf.rarest or 1.0),
+                "defines_name": float(bool(defines and defines.search(text))),
+            }
+        )
+    for key, gap in (("cos", "cos_gap"), ("lex", "lex_gap"), ("section_cos", "section_gap")):
+        best = max(r[key] for r in rows)
+        for r in rows:
+            r[gap] = r[key] - best
+    return np.array([[r[f] for f in FEATURES] for r in rows], dtype=np.float32)

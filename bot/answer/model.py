@@ -1,0 +1,161 @@
+"""The fitted scoring model: which sentence answers a question, and whether any does.
+
+Two logistic regressions over named features, fitted by `debatebot fit` (bot/answer/fit.py) on
+the labelled evaluation sets and chosen by cross-validation across sets; their weights, the
+composition settings and the command that produced them live in bot/answer/weights.json.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.answer.features import FEATURES
+
+WEIGHTS_FILE = Path(__file__).with_name("weights.json")
+
+# Question-level inputs of the answerability model, read off the best-scored candidate: how
+# close it is to the question, and whether it lacks the question's names or the figure asked
+# for. Richer sets (the sentence model's own score, word overlap, the rarest missing word) fitted
+# the evaluation sets' style as well as their content: a near miss there shares every word but
+# one, so overlap counted *against* answering, and plain questions were left unanswered.
+ANSWERABLE_FEATURES: tuple[str, ...] = (
+    "top_cos",
+    "top_names_missing",
+    "top_figure_missing",
+)
+
+
+class ModelFileError(RuntimeError):
+    """weights.json is missing or does not fit this code's features."""
+
+
+@dataclass(frozen=True)
+class Linear:
+    """A standardised logistic regression: sigmoid(((x - mean) / scale) @ coef + intercept)."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def prob(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logits(x)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "features": list(self.names),
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "coef": [round(float(v), 6) for v in self.coef],
+            "intercept": round(float(self.intercept), 6),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], expected: tuple[str, ...]) -> Linear:
+        names = tuple(data["features"])
+        if names != expected:
+            raise ModelFileError(
+                f"{WEIGHTS_FILE.name} was fitted on features {list(names)}, this code computes "
+                f"{list(expected)}; run `debatebot fit`"
+            )
+        return cls(
+            names,
+            np.asarray(data["mean"], dtype=np.float32),
+            np.asarray(data["scale"], dtype=np.float32),
+            np.asarray(data["coef"], dtype=np.float32),
+            float(data["intercept"]),
+        )
+
+
+@dataclass(frozen=True)
+class Composition:
+    """How many sentences an answer quotes after the one that answers."""
+
+    keep_ratio: float  # a further sentence must score at least this share of the first
+    keep_floor: float  # ... and at least this probability
+    max_quotes: int  # sentences quoted in all (lists keep their own length)
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    sentence: Linear
+    answerable: Linear
+    answer_threshold: float  # answer when P(answerable) is at least this
+    composition: Composition
+    meta: dict[str, Any]
+
+    def sentence_probs(self, x: np.ndarray) -> np.ndarray:
+        return self.sentence.prob(x) if len(x) else np.zeros(0, dtype=np.float32)
+
+    def answerable_prob(self, x: np.ndarray) -> float:
+        return float(self.answerable.prob(x[None, :])[0])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "meta": self.meta,
+            "sentence": self.sentence.to_json(),
+            "answerable": self.answerable.to_json(),
+            "answer_threshold": round(self.answer_threshold, 4),
+            "composition": self.composition.__dict__,
+        }
+
+    @classmethod
+    def neutral(cls) -> ScoringModel:
+        """Cosine alone, for when weights.json is missing or stale: answers still come, less
+        well, and `debatebot fit` (which needs none) makes a real model."""
+
+        def only(names: tuple[str, ...], name: str, intercept: float) -> Linear:
+            coef = np.array([1.0 if n == name else 0.0 for n in names], dtype=np.float32)
+            zeros = np.zeros(len(names), dtype=np.float32)
+            return Linear(names, zeros, np.full(len(names), 0.1, np.float32), coef, intercept)
+
+        return cls(
+            only(FEATURES, "cos", -4.0),
+            only(ANSWERABLE_FEATURES, "top_cos", -4.0),
+            0.5,
+            Composition(0.85, 0.35, 2),
+            {"command": "none: ScoringModel.neutral()"},
+        )
+
+    def save(self, path: Path = WEIGHTS_FILE) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1, ensure_ascii=False) + "\n", "utf-8")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ScoringModel:
+        return cls(
+            Linear.from_json(data["sentence"], FEATURES),
+            Linear.from_json(data["answerable"], ANSWERABLE_FEATURES),
+            float(data["answer_threshold"]),
+            Composition(**data["composition"]),
+            dict(data.get("meta", {})),
+        )
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = WEIGHTS_FILE) -> ScoringModel:
+    """The fitted model shipped with the code (read once per process)."""
+    if not path.exists():
+        raise ModelFileError(f"{path} is missing; run `debatebot fit`")
+    return ScoringModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def answerable_features(x: np.ndarray, probs: np.ndarray) -> np.ndarray | None:
+    """The answerability model's inputs: the best-scored candidate's features."""
+    if not len(probs):
+        return None
+    col = {name: i for i, name in enumerate(FEATURES)}
+    top = x[int(np.argmax(probs))]
+    return np.array(
+        [top[col["cos"]], top[col["names_missing_around"]], top[col["figure_missing"]]],
+        dtype=np.float32,
+    )
