@@ -91,8 +91,13 @@ def _said(quote: str, body: str) -> bool:
 
 
 def _place(c: Citation) -> str:
+    """Where the quote stands: its section (the one above, when the quote is the heading
+    itself, so a cited heading is not shown twice) or its page."""
+    parts = c.section.split(" > ") if c.section else []
+    if parts and parts[-1].strip() == c.quote.strip():
+        parts = parts[:-1]
     page = f"{text('page_abbrev')} {c.page}" if c.page else ""
-    return " · ".join(p for p in (c.section, page) if p)
+    return " · ".join(p for p in (" > ".join(parts), page) if p)
 
 
 def source_groups(
