@@ -12,6 +12,8 @@ import threading
 import time
 from functools import cached_property
 
+import numpy as np
+
 from bot import pack
 from bot.answer import (
     AnswerContext,
@@ -36,6 +38,7 @@ from bot.pack import DebatePackError, load_debate
 from bot.prompts import phrase
 from bot.registry import Source, by_id
 from bot.retrieve.hybrid import Filters, Retriever
+from bot.retrieve.text import Rarity
 from bot.retrieve.vectors import SentenceVectorCache
 from bot.settings import Settings, one_per_settings
 
@@ -159,6 +162,24 @@ class Bot:
     ) -> Query:
         """A question analysed once (its vector embedded with the one model call it needs)."""
         return analyse(text, history, self.store.embedder.encode, filters)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors for texts, from the model the index was built with."""
+        return self.store.embedder.encode(texts)
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Sentence id -> stored unit vector, for the sentences of these chunks."""
+        return self.context().sentence_vectors(chunk_ids)
+
+    @property
+    def idf(self) -> Rarity:
+        """How rare each word is in the index (for weighing word overlap)."""
+        return self.retriever.idf
+
+    @property
+    def version(self) -> str:
+        """When the index in use was built: a key for what is derived from it."""
+        return str(self.store.info.get("built_at"))
 
     # --- search --------------------------------------------------------------------
     def search(

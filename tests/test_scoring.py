@@ -104,7 +104,7 @@ def _unit(*xs: float) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def test_features_read_the_figure_the_names_and_the_notice() -> None:
+def test_features_read_the_figure_the_names_and_the_reading_order() -> None:
     para = _chunk("p", ["CERN was founded in 1954.", "It has many users."])
     notice = _chunk("n", ["Join us on July 10."], start=100, path=("Join the discussion",))
     q = analyse("When was CERN founded?")
@@ -120,7 +120,6 @@ def test_features_read_the_figure_the_names_and_the_notice() -> None:
     assert x[0, col["figure_missing"]] == 0 and x[1, col["figure_missing"]] == 1
     assert x[0, col["cos_gap"]] == 0 and x[1, col["cos_gap"]] < 0
     assert x[1, col["dangling"]] == 1 and x[0, col["dangling"]] == 0
-    assert x[2, col["off_topic_notice"]] == 1 and x[0, col["off_topic_notice"]] == 0
     assert x[0, col["names_missing_around"]] == 0
 
 
@@ -184,3 +183,33 @@ def test_a_model_fitted_on_other_features_is_refused(tmp_path: Path) -> None:
         load_model(stale)
     neutral = ScoringModel.neutral()
     assert neutral.sentence_probs(np.zeros((2, len(FEATURES)), dtype=np.float32)).shape == (2,)
+
+
+def test_an_event_notice_is_a_candidate_only_for_questions_about_the_event() -> None:
+    from bot.answer.context import AnswerContext
+    from bot.answer.evidence import candidates
+    from bot.models import Passage
+    from bot.settings import Settings
+
+    para = _chunk("p", ["CERN was founded in 1954."])
+    notice = _chunk(
+        "n", ["Join us on July 10 in Geneva."], start=100, path=("Join the discussion",)
+    )
+    ctx = AnswerContext(
+        settings=Settings(),
+        sources={},
+        corpus=Corpus([para, notice], {}),
+        lexicon=LEXICON,
+        debate=None,
+        model=ScoringModel.neutral(),
+        idf=Rarity.of({}),
+        search=lambda query, k: [],
+        sentence_vectors=lambda ids: {f"{c}#s0": _unit(1, 0) for c in ids},
+        heading_vectors={},
+        encode=lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
+    )
+    passages = [Passage(chunk=para, score=1.0), Passage(chunk=notice, score=0.9)]
+    plain = candidates(analyse("When was CERN founded?"), passages, ctx)
+    event = candidates(analyse("When is the debate, and where do I register?"), passages, ctx)
+    assert [c.quote.chunk.id for c in plain] == ["p"]
+    assert [c.quote.chunk.id for c in event] == ["p", "n"]

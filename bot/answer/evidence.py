@@ -47,12 +47,15 @@ def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> lis
     """Every sentence of the passages that could be quoted as an answer.
 
     Headings are labels, and sentences the pack marks as steering the reader state nothing:
-    neither is ever a candidate.
+    neither is ever a candidate; nor is an announcement of the event (registration, venue)
+    unless the question is about the event.
     """
     vectors = ctx.sentence_vectors([p.chunk.id for p in passages])
     out: list[Candidate] = []
     for rank, p in enumerate(passages):
         if p.chunk.block_kind == "heading":
+            continue
+        if ctx.lexicon.is_notice(p.chunk.heading_path) and not query.about_event:
             continue
         title = title_of(ctx.sources, p.chunk.source_id)
         for i, sid in enumerate(sentence_ids(p.chunk)):

@@ -53,7 +53,6 @@ FEATURES: tuple[str, ...] = (
     "passage_rank",
     "passage_score",
     "length",
-    "off_topic_notice",
     "about_the_document",
     "follows_turns",
     "rarest_missing",
@@ -134,9 +133,6 @@ def features(
                 "passage_rank": 1.0 / (1.0 + c.rank),
                 "passage_score": c.passage_score,
                 "length": float(np.log1p(len(words))),
-                "off_topic_notice": float(
-                    lexicon.is_notice(chunk.heading_path) and not query.about_event
-                ),
                 "about_the_document": float(bool(_META.search(text)) and not query.about_post),
                 "follows_turns": overlap(context_tokens, words, idf) if context_tokens else 0.0,
                 # The rarest question word its passage lacks: a near miss shares every word but

@@ -58,7 +58,7 @@ def parts_of(bot: Bot, source_id: str, keep: Callable[[Quote], bool]) -> list[Pa
         if part.heading is not None:
             part.topic = topics.get(part.heading.id)
         elif source is not None:
-            part.topic = np.asarray(bot.store.embedder.encode([source.title])[0])
+            part.topic = np.asarray(bot.embed([source.title])[0])
         part.candidates = [
             (q, v)
             for q, v in sentence_vectors(bot, part.chunks)

@@ -192,7 +192,7 @@ def md_html_escape(value: object) -> str:
 
 def sentence_vectors(bot: Bot, chunks: list[Chunk]) -> list[tuple[Quote, np.ndarray]]:
     """Every sentence of the chunks that has a vector stored at ingest, with that vector."""
-    vectors = bot.store.sentence_vectors([c.id for c in chunks])
+    vectors = bot.sentence_vectors([c.id for c in chunks])
     return [
         (Quote(c, i), vectors[sid])
         for c in chunks

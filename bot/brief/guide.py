@@ -29,6 +29,7 @@ from bot.brief.base import (
 from bot.models import Passage, Quote
 from bot.pack import DebatePack, OpenQuestion
 from bot.registry import Kind, Source
+from bot.retrieve.hybrid import Filters
 
 if TYPE_CHECKING:
     from bot.service import Bot
@@ -100,6 +101,7 @@ def _start(
     citer: Citer,
     src: Source,
     passages: list[Passage],
+    query: str,
     qvec: np.ndarray,
     linking: Quote | None,
     indexed: set[str],
@@ -108,8 +110,7 @@ def _start(
     sentence that links to it."""
     own = [p.chunk for p in passages if p.chunk.source_id == src.id][:1]
     if not own and src.id in indexed:
-        hits = bot.store.dense(qvec.tolist(), 1, {"source_id": src.id})
-        own = [bot.corpus.chunks[cid] for cid, _ in hits if cid in bot.corpus.chunks]
+        own = [p.chunk for p in bot.search(query, k=1, filters=Filters(sources=(src.id,)))]
     scored = sentence_scores(bot, own, qvec)
     if scored:
         return citer.line(max(scored, key=lambda s: s[1])[0])
@@ -126,7 +127,7 @@ def question_guide(
     """The sources to read first for one question (pass the question's search if already run)."""
     query = question_query(q)
     passages = passages if passages is not None else bot.search(query, k=8)
-    qvec = qvec if qvec is not None else bot.retriever.query_vector(query)
+    qvec = qvec if qvec is not None else bot.embed([query])[0]
     indexed = indexed_ids(bot)
     guide = QuestionGuide(q)
     for src, linking in _ranked(bot, q, passages, qvec)[:PER_QUESTION]:
@@ -136,7 +137,7 @@ def question_guide(
                 name=display_name(src),
                 state=status(bot, src, indexed),
                 minutes=reading_minutes(bot, src),
-                start=_start(bot, citer, src, passages, qvec, linking, indexed),
+                start=_start(bot, citer, src, passages, query, qvec, linking, indexed),
             )
         )
     return guide

@@ -144,7 +144,7 @@ def _also(bot: Bot, citer: Citer, q: OpenQuestion, head_path: list[str]) -> list
     already quoted: referred to by number, not quoted again."""
     query = question_query(q)
     passages = bot.search(query, k=SEARCH_K)
-    qvec = bot.retriever.query_vector(query)
+    qvec = bot.embed([query])[0]
     out: list[Line] = []
     for p in passages:
         if p.chunk.heading_path == head_path or p.chunk.block_kind == "heading":
@@ -291,7 +291,7 @@ def brief_key(bot: Bot) -> tuple[object, ...]:
     s = bot.settings
     stamp = [p.stat().st_mtime if p.exists() else 0.0 for p in (s.sources_file, s.debate_file)]
     snaps = s.snapshots_dir.stat().st_mtime if s.snapshots_dir.exists() else 0.0
-    return (id(bot), bot.store.info.get("built_at"), *stamp, snaps)
+    return (id(bot), bot.version, *stamp, snaps)
 
 
 def current_brief(bot: Bot) -> Brief:

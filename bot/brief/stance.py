@@ -102,7 +102,7 @@ Pool = list[tuple[Quote, np.ndarray, float]]
 def _pool(bot: Bot, debate: DebatePack, q: OpenQuestion) -> Pool:
     """The question's candidates, searched, fetched and scored for relevance once per question
     (however many views are then ranked against them); lead-ins and questions left out."""
-    qvec = bot.retriever.query_vector(q.wording)
+    qvec = bot.embed([q.wording])[0]
     return [
         (quote, vec, float(vec @ qvec))
         for quote, vec in sentence_vectors(bot, _candidates(bot, debate, q))
@@ -134,7 +134,7 @@ def where_do_i_stand(bot: Bot, answers: dict[str, str], per_side: int = PER_SIDE
             continue
         others = against(bot, view, k=SEARCH_K, context=q.wording, limit=per_side)
         taken = {s.quote.key for s in others}
-        ranked = _rank(_pool(bot, debate, q), bot.retriever.query_vector(view))
+        ranked = _rank(_pool(bot, debate, q), bot.embed([view])[0])
         closest = [r for r in ranked if r[0].key not in taken][:per_side]
         stance.questions.append(
             QuestionStance(
@@ -157,7 +157,7 @@ def compare_views(bot: Bot, before: dict[str, str], after: dict[str, str]) -> Ch
         b, a = (before.get(q.id) or "").strip(), (after.get(q.id) or "").strip()
         if not (a or b):
             continue
-        vb, va = (bot.retriever.query_vector(v) if v else None for v in (b, a))
+        vb, va = (bot.embed([v])[0] if v else None for v in (b, a))
         sim = float(vb @ va) if vb is not None and va is not None else 0.0
         pool = _pool(bot, debate, q)
         tops = [_rank(pool, v)[:1] if v is not None else [] for v in (vb, va)]

@@ -116,7 +116,7 @@ def open_question_brief(bot: Bot, qid: str) -> OpenQuestionBrief:
     """One question's brief (cached until the index is rebuilt)."""
     debate = load_debate(bot.settings)
     q = debate.question(qid)
-    key = (id(bot), str(bot.store.info.get("built_at")), qid)
+    key = (id(bot), bot.version, qid)
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]

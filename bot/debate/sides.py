@@ -347,7 +347,7 @@ def take_sides(
             continue
         seen.add(text)
         before, after = _around(bot, s.quote)
-        reading = read(view, text, before, after, factual, bot.retriever.idf)
+        reading = read(view, text, before, after, factual, bot.idf)
         if reading is not None:
             out.append(Side(s.quote, s.score, reading))
     return out
