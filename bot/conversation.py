@@ -28,6 +28,7 @@ class ConversationTurn(BaseModel):
 
     question: str
     answer: Answer
+    answer_id: str | None = None  # the server's id of this answer, which a thumb names
     at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 

@@ -1,8 +1,17 @@
-"""Thumbs up/down on answers, kept in a small SQLite file under the data folder for organisers."""
+"""Thumbs up/down on answers, kept in a small SQLite file under the data folder for organisers.
+
+The server keeps every answer it gave in the chat, under an id of its own and the name of the
+attendee it gave it to (`bot.ui.identity`). A thumb names that id; it counts only when the
+answer was given to that same attendee, and the row it writes copies the answer the server
+stored, never text the client sends. Each attendee has one vote per answer (a new thumb
+replaces the old one).
+"""
 
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -13,6 +22,7 @@ from bot.models import Answer
 from bot.settings import Settings
 
 Vote = Literal["up", "down", "clear"]
+ANSWER_ID = re.compile(r"^ans-[A-Za-z0-9_-]{16}$")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -24,8 +34,24 @@ CREATE TABLE IF NOT EXISTS feedback (
     engine TEXT NOT NULL DEFAULT '',
     abstained INTEGER NOT NULL DEFAULT 0,
     citations TEXT NOT NULL DEFAULT '[]'
-)
+);
+CREATE TABLE IF NOT EXISTS answers (
+    id TEXT PRIMARY KEY,
+    client TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    answer_json TEXT NOT NULL
+);
 """
+# Columns added after the first release: older files get them on open.
+_ADDED = {"answer_id": "TEXT", "client": "TEXT"}
+_ONE_PER_CLIENT = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS feedback_one_per_client "
+    "ON feedback(answer_id, client) WHERE answer_id IS NOT NULL"
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class FeedbackStore:
@@ -39,31 +65,60 @@ class FeedbackStore:
         with self._lock:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute(_SCHEMA)
+            self._conn.executescript(_SCHEMA)
+            have = {r[1] for r in self._conn.execute("PRAGMA table_info(feedback)")}
+            for column, kind in _ADDED.items():
+                if column not in have:
+                    self._conn.execute(f"ALTER TABLE feedback ADD COLUMN {column} {kind}")
+            self._conn.execute(_ONE_PER_CLIENT)
             self._conn.commit()
 
-    def record(self, answer: Answer, vote: Vote) -> int:
-        """Store one vote on one answer, with its question, text and citations; return its id."""
-        if vote not in ("up", "down", "clear"):
-            raise ValueError(f"unknown vote {vote!r}")
-        cites = [c.model_dump() for c in (answer.citations or answer.related)]
-        row = (
-            datetime.now(UTC).isoformat(timespec="seconds"),
-            vote,
-            answer.question,
-            answer.answer,
-            answer.engine,
-            int(answer.abstained),
-            json.dumps(cites, ensure_ascii=False),
-        )
+    def remember(self, answer: Answer, client: str) -> str:
+        """Keep an answer given to `client`; returns the id a later thumb must name."""
+        answer_id = f"ans-{secrets.token_urlsafe(12)}"
         with self._lock:
-            cur = self._conn.execute(
-                "INSERT INTO feedback (created_at, vote, question, answer, engine, abstained,"
-                " citations) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                row,
+            self._conn.execute(
+                "INSERT INTO answers (id, client, created_at, answer_json) VALUES (?, ?, ?, ?)",
+                (answer_id, client, _now(), answer.model_dump_json()),
             )
             self._conn.commit()
-            return int(cur.lastrowid or 0)
+        return answer_id
+
+    def record(self, answer_id: object, client: str, vote: Vote) -> int | None:
+        """Store `client`'s vote on an answer the server gave them; None if it gave them none."""
+        if vote not in ("up", "down", "clear"):
+            raise ValueError(f"unknown vote {vote!r}")
+        if not isinstance(answer_id, str) or not ANSWER_ID.match(answer_id):
+            return None
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT answer_json FROM answers WHERE id = ? AND client = ?", (answer_id, client)
+            ).fetchone()
+            if row is None:
+                return None
+            answer = Answer.model_validate_json(row[0])
+            cites = [c.model_dump() for c in (answer.citations or answer.related)]
+            cur = self._conn.execute(
+                "INSERT INTO feedback (created_at, vote, question, answer, engine, abstained,"
+                " citations, answer_id, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(answer_id, client) WHERE answer_id IS NOT NULL"
+                " DO UPDATE SET vote = excluded.vote, created_at = excluded.created_at"
+                " RETURNING id",
+                (
+                    _now(),
+                    vote,
+                    answer.question,
+                    answer.answer,
+                    answer.engine,
+                    int(answer.abstained),
+                    json.dumps(cites, ensure_ascii=False),
+                    answer_id,
+                    client,
+                ),
+            )
+            rowid = int(cur.fetchone()[0])
+            self._conn.commit()
+            return rowid
 
     def counts(self) -> dict[str, int]:
         """Votes so far, by kind."""
@@ -77,8 +132,8 @@ class FeedbackStore:
         """The latest votes, newest first, with citations decoded."""
         with self._lock:
             cur = self._conn.execute(
-                "SELECT id, created_at, vote, question, answer, engine, abstained, citations"
-                " FROM feedback ORDER BY id DESC LIMIT ?",
+                "SELECT id, created_at, vote, question, answer, engine, abstained, citations,"
+                " answer_id FROM feedback ORDER BY id DESC LIMIT ?",
                 (limit,),
             )
             names = [d[0] for d in cur.description]

@@ -120,9 +120,78 @@ class LLMSettings(_Group):
 class AppSettings(_Group):
     host: str = Field("127.0.0.1", description="Interface to bind; 0.0.0.0 opens the network.")
     port: int = Field(7860, description="Port to serve on.")
-    concurrency: int = Field(2, description="Concurrent answer workers (sized for 2 cores).")
-    max_queue: int = Field(64, description="Requests waiting before new ones are refused.")
+    concurrency: int = Field(
+        8,
+        description="Answers computed at once. The model calls of concurrent answers share one "
+        "batched model run (bot/debate/batching.py), so more than the core count pays off.",
+    )
+    max_queue: int = Field(
+        400,
+        description="Attendee requests waiting in the queue before new ones are refused "
+        "(the moderator's never count); per-attendee caps keep one client from filling it.",
+    )
     max_body_kb: int = Field(256, description="Largest request body accepted.")
+    max_threads: int = Field(
+        64, description="Gradio's worker threads (input/output processing and plain handlers)."
+    )
+    model_threads: int = Field(
+        1,
+        description="Threads one embedding-model run uses while serving (0 leaves torch's "
+        "default). With one, concurrent requests use the other cores instead of waiting for "
+        "the model's threads, which under load is several times faster on 2 cores.",
+    )
+
+
+class LimitsSettings(_Group):
+    """Fair sharing between attendees; every limit is per attendee as the server identifies it."""
+
+    ask_in_flight: int = Field(
+        2, description="Chat or /ask answers one attendee may have waiting or running at once."
+    )
+    ask_per_minute: int = Field(20, description="Chat or /ask questions per attendee per minute.")
+    submit_in_flight: int = Field(
+        2, description="Questions to the moderator one attendee may have in progress at once."
+    )
+    vote_in_flight: int = Field(2, description="Upvotes one attendee may have in progress.")
+    vote_per_minute: int = Field(30, description="Upvotes per attendee per minute.")
+    feedback_per_minute: int = Field(
+        20, description="Thumbs up/down per attendee per minute (each answer keeps one)."
+    )
+    other_in_flight: int = Field(
+        4, description="Any other request (tabs, lists) one attendee may have in progress."
+    )
+    other_per_minute: int = Field(120, description="Any other request per attendee per minute.")
+    direct_concurrency: int = Field(
+        32,
+        description="Attendee requests that skip the queue (lists, votes, submissions) run at "
+        "most this many at once; more wait their turn, so the moderator always finds a thread.",
+    )
+    new_ids_burst: int = Field(
+        150,
+        description="New attendee cookies one network address may get at once (a hall behind "
+        "one NAT shares an address, so this is sized for a crowd arriving together).",
+    )
+    new_ids_per_minute: int = Field(
+        60, description="New attendee cookies one network address earns back per minute."
+    )
+    cookie_days: int = Field(7, description="How long an attendee cookie stays valid.")
+    trust_forwarded_for: bool = Field(
+        False,
+        description="Take the client address from X-Forwarded-For (only behind a reverse proxy "
+        "you run; otherwise any client could claim any address).",
+    )
+    login_free_attempts: int = Field(
+        3, description="Wrong moderator passwords a client may try before it must wait."
+    )
+    login_backoff_s: float = Field(
+        2.0, description="First wait after the free attempts; doubles with each further miss."
+    )
+    login_max_backoff_s: float = Field(300.0, description="Longest wait between attempts.")
+    login_failures_per_minute: int = Field(
+        20,
+        description="Wrong moderator passwords accepted from everyone together per minute; "
+        "beyond it only clients that have logged in before are checked.",
+    )
 
 
 class DebateSettings(_Group):
@@ -131,6 +200,11 @@ class DebateSettings(_Group):
         description="Secret for the moderator console; unset turns the console off.",
     )
     merge_similarity: float = Field(0.86, description="Audience questions this close merge.")
+    moderated: bool = Field(
+        False,
+        description="Audience questions appear in the public list only after the moderator "
+        "approves them.",
+    )
     submit_per_minute: int = Field(6, description="Submissions allowed per client per minute.")
     queue_db: Path | None = Field(
         None,
@@ -187,6 +261,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
     app: AppSettings = AppSettings()
+    limits: LimitsSettings = LimitsSettings()
     debate: DebateSettings = DebateSettings()
 
     @classmethod

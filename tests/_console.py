@@ -23,14 +23,11 @@ def console_settings(built: Settings, folder: Path, **debate: Any) -> Settings:
 @contextmanager
 def serve(settings: Settings) -> Iterator[tuple[str, Any]]:
     """The real app (bot.ui.app.build_app, launched as `debatebot serve` does) on 127.0.0.1."""
-    from bot.ui.app import build_app
-    from bot.ui.launch import free_port, launch_kwargs, queue_kwargs
+    from bot.ui.launch import free_port, launch
 
     port = free_port()
     settings = settings.model_copy(update={"app": settings.app.model_copy(update={"port": port})})
-    demo = build_app(settings)
-    demo.queue(**queue_kwargs(settings))
-    demo.launch(prevent_thread_lock=True, quiet=True, **launch_kwargs(settings))
+    demo = launch(settings, block=False, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/", demo
     finally:

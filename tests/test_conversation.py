@@ -67,20 +67,40 @@ def test_reply_restricts_to_a_source_and_keeps_history(bot):
 def test_feedback_is_kept_safely_from_many_threads(tmp_path: Path):
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     answer = Answer(question="q?", answer="a [1]", abstained=False, engine="offline")
+    given = {i: store.remember(answer, f"attendee-{i}") for i in range(8)}
 
     def vote(i: int) -> None:
-        for _ in range(25):
-            store.record(answer, "up" if i % 2 else "down")
+        for n in range(25):
+            assert store.record(given[i], f"attendee-{i}", "up" if (i + n) % 2 else "down")
 
     threads = [threading.Thread(target=vote, args=(i,)) for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert store.counts() == {"up": 100, "down": 100}
+    assert store.counts() == {"up": 4, "down": 4}, "one row per attendee and answer, last vote"
     row = store.recent(1)[0]
     assert row["question"] == "q?" and row["answer"] == "a [1]" and row["citations"] == []
     with sqlite3.connect(tmp_path / "feedback.sqlite3") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with pytest.raises(ValueError):
-        store.record(answer, "maybe")  # type: ignore[arg-type]
+        store.record(given[0], "attendee-0", "maybe")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("answer_id", "client"),
+    [
+        ("given", "someone-else"),  # an answer given to another attendee
+        ("ans-AAAAAAAAAAAAAAAA", "attendee"),  # an id the server never gave
+        ("x" * 5000, "attendee"),
+        (None, "attendee"),
+        (12, "attendee"),
+    ],
+)
+def test_feedback_names_an_answer_the_server_gave_that_attendee(tmp_path: Path, answer_id, client):
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    given = store.remember(
+        Answer(question="q", answer="a", abstained=False, engine="x"), "attendee"
+    )
+    assert store.record(given if answer_id == "given" else answer_id, client, "up") is None
+    assert store.counts() == {}

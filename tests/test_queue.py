@@ -264,3 +264,66 @@ def test_export_writes_csv_and_markdown(
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "\\# Heading? \\*bold\\*" in report and "\\[Ann\\]\\(javascript:x\\)" in report
     assert "3 submissions (1 merged" in report
+
+
+def test_in_moderated_mode_questions_appear_once_approved(
+    built_settings: Settings, tmp_path: Path, bot, clock: FakeClock
+):
+    settings = console_settings(built_settings, tmp_path, moderated=True)
+    queue = AudienceQueue(settings, encode=bot.store.embedder.encode, clock=clock)
+    sent = queue.submit("How is CERN governed?", "Ann", "c1")
+    assert sent.message == message("audience_awaiting")
+    assert queue.public() == [] and not queue.get(sent.question_id).approved
+    with pytest.raises(QueueError):
+        queue.upvote(sent.question_id, "c2")
+    again = queue.submit("How is CERN run and governed?", "", "c2")
+    assert again.merged and again.question_id == sent.question_id, "merges while waiting"
+    assert queue.set_flag(sent.question_id, "approved")
+    assert [q.id for q in queue.public()] == [sent.question_id]
+    assert queue.upvote(sent.question_id, "c2") == (True, 1)
+
+
+def test_the_moderator_merges_one_question_into_another(queue: AudienceQueue):
+    keep = queue.submit("How is CERN funded?", "", "c1").question_id
+    fold = queue.submit("What would a CERN for AI cost each year?", "", "c2").question_id
+    queue.submit("What would a CERN for AI cost every year?", "", "c3")  # merges into `fold`
+    for voter in ("v1", "v2"):
+        queue.upvote(fold, voter)
+    queue.upvote(keep, "v1")
+    assert queue.merge(fold, keep)
+    kept = queue.get(keep)
+    assert kept.asked_by == 3 and kept.votes == 2, "askers add up; a voter of both counts once"
+    assert fold not in [q.id for q in queue.items()] + [q.id for q in queue.public()]
+    gone = next(q for q in queue.items(include_hidden=True) if q.id == fold)
+    assert gone.merged_into == keep and gone.hidden
+    counts = queue.counts()
+    assert counts["submissions"] == counts["questions"] + counts["merged"] == 3
+    assert not queue.merge(fold, keep), "already merged"
+    with pytest.raises(ValueError):
+        queue.merge(keep, keep)
+    with sqlite3.connect(queue.db.path) as conn:
+        texts = [
+            r[0]
+            for r in conn.execute("SELECT text FROM submissions WHERE question_id = ?", (keep,))
+        ]
+    assert len(texts) == 3, "every submission keeps its own words"
+
+
+@pytest.mark.parametrize("bad", ["1", True, 1.5, 2**60, [1], None, 0, -1])
+def test_an_upvote_names_a_question_by_a_whole_number(queue: AudienceQueue, bad):
+    queue.submit("How is CERN governed?", "", "c1")
+    with pytest.raises(QueueError):
+        queue.upvote(bad, "v")
+    assert queue.counts()["vote_rows"] == 0
+
+
+def test_the_public_list_says_what_this_attendee_voted_for(queue: AudienceQueue, clock):
+    a = queue.submit("How is CERN governed?", "", "c1").question_id
+    b = queue.submit("What are AI Gigafactories?", "", "c2").question_id
+    queue.upvote(b, "me")
+    assert queue.voted_by("me") == {b} and queue.voted_by("you") == set()
+    assert [q.id for q in queue.public()] == [b, a]
+    clock.now += 0.2  # same second, new vote: the cached list follows the change
+    queue.upvote(a, "you")
+    queue.upvote(a, "them")
+    assert [(q.id, q.votes) for q in queue.public()] == [(a, 2), (b, 1)]

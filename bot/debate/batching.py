@@ -56,3 +56,23 @@ class BatchEncoder:
             for texts, fut in batch:
                 fut.set_result(vectors[start : start + len(texts)])
                 start += len(texts)
+
+
+_SHARE_LOCK = threading.Lock()
+
+
+def shared_encoder(embedder: object) -> BatchEncoder:
+    """Route every `embedder.encode` call in this process through one BatchEncoder.
+
+    The answer engine, the retriever and the audience queue all call the process's one
+    embedder; once shared, their concurrent calls become one model run instead of competing
+    for the cores (answers under load: about 2x the throughput; see docs/BENCHMARKS.md). A
+    single caller is encoded at once, alone, exactly as before. Idempotent.
+    """
+    with _SHARE_LOCK:
+        current = embedder.encode  # type: ignore[attr-defined]
+        if isinstance(current, BatchEncoder):
+            return current
+        batched = BatchEncoder(current)
+        embedder.encode = batched  # type: ignore[attr-defined]
+        return batched

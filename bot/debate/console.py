@@ -1,7 +1,8 @@
 """The live debate as one object: what the console UI, its API endpoints and tests all call.
 
 Every moderator action takes the secret first and checks it here, on the server, before it
-reads or changes anything; attendee actions (submit, upvote, the public list) need none.
+reads or changes anything (throttled per `client`, the server's name for the caller);
+attendee actions (submit, upvote, the public list) need none, and are keyed on that name.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from bot.debate.agenda import Agenda, AgendaStatus, clock_text
-from bot.debate.auth import ModeratorAuth
+from bot.debate.auth import LOCAL, ModeratorAuth
 from bot.debate.feed import PromptFeed, Suggestion
 from bot.debate.moderator import Moderator
-from bot.debate.queue import FLAGS, AudienceQueue, QueueItem, Submitted
+from bot.debate.queue import FLAGS, AudienceQueue, QueueItem, Submitted, as_question_id
 from bot.debate.routing import Enricher
 from bot.debate.texts import feed_reason
 
@@ -37,6 +38,7 @@ class PublicItem(BaseModel):
     votes: int
     asked_by: int
     answered: bool
+    voted: bool = False  # by the attendee asking
 
 
 def agenda_view(status: AgendaStatus) -> dict[str, Any]:
@@ -72,17 +74,17 @@ class Console:
         self.enricher = Enricher(self.queue, bot)
 
     # --- the moderator (secret first, always) -----------------------------------------
-    def login(self, secret: str) -> bool:
-        self.auth.require(secret)
+    def login(self, secret: str, client: str = LOCAL) -> bool:
+        self.auth.require(secret, client)
         return True
 
-    def agenda_state(self, secret: str) -> dict[str, Any]:
-        self.auth.require(secret)
+    def agenda_state(self, secret: str, client: str = LOCAL) -> dict[str, Any]:
+        self.auth.require(secret, client)
         return agenda_view(self.agenda.status())
 
-    def move(self, secret: str, step: str) -> dict[str, Any]:
+    def move(self, secret: str, step: str, client: str = LOCAL) -> dict[str, Any]:
         """'start', 'advance', 'back' or 'reset' the agenda."""
-        self.auth.require(secret)
+        self.auth.require(secret, client)
         actions = {
             "start": self.agenda.start,
             "advance": self.agenda.advance,
@@ -93,20 +95,31 @@ class Console:
             raise ValueError(f"unknown agenda step {step!r}")
         return agenda_view(actions[step]())
 
-    def queue_items(self, secret: str, include_hidden: bool = False) -> list[QueueItem]:
-        self.auth.require(secret)
-        return self.queue.items(include_hidden=include_hidden)
+    def queue_items(
+        self, secret: str, include_hidden: bool = False, client: str = LOCAL
+    ) -> list[QueueItem]:
+        self.auth.require(secret, client)
+        return self.queue.items(include_hidden=bool(include_hidden))
 
-    def flag(self, secret: str, question_id: int, flag: str, on: bool = True) -> bool:
-        """Pin, mark answered or hide a question (and undo)."""
-        self.auth.require(secret)
+    def flag(
+        self, secret: str, question_id: object, flag: str, on: bool = True, client: str = LOCAL
+    ) -> bool:
+        """Pin, mark answered, hide or approve a question (and undo)."""
+        self.auth.require(secret, client)
         if flag not in FLAGS:
             raise ValueError(f"unknown flag {flag!r}")
-        return self.queue.set_flag(int(question_id), flag, on)
+        return self.queue.set_flag(as_question_id(question_id), flag, bool(on))
 
-    def prompt(self, secret: str, kind: str, text: str = "") -> Suggestion:
+    def merge(self, secret: str, source: object, target: object, client: str = LOCAL) -> bool:
+        """Fold one question into another (their askers and voters add up)."""
+        self.auth.require(secret, client)
+        return self.queue.merge(as_question_id(source), as_question_id(target))
+
+    def prompt(self, secret: str, kind: str, text: str = "", client: str = LOCAL) -> Suggestion:
         """One prompt for the current item, on demand; offered so it can be used and logged."""
-        self.auth.require(secret)
+        self.auth.require(secret, client)
+        if not isinstance(text, str):
+            raise ValueError("the text must be a string")
         status = self.agenda.status()
         qid = status.current_question
         if kind == "factcheck":
@@ -123,30 +136,35 @@ class Console:
             raise ValueError(f"unknown prompt kind {kind!r}")
         return self.feed.offer(kind, feed_reason("requested"), made)
 
-    def suggestions(self, secret: str, limit: int = 3) -> list[Suggestion]:
-        self.auth.require(secret)
+    def suggestions(self, secret: str, limit: int = 3, client: str = LOCAL) -> list[Suggestion]:
+        self.auth.require(secret, client)
         return self.feed.suggest(limit)
 
-    def use(self, secret: str, suggestion_id: str) -> int:
+    def use(self, secret: str, suggestion_id: str, client: str = LOCAL) -> int:
         """Log that the moderator used a prompt (for the audit)."""
-        self.auth.require(secret)
-        return self.feed.use(suggestion_id)
+        self.auth.require(secret, client)
+        return self.feed.use(str(suggestion_id))
 
-    def used_log(self, secret: str) -> list[dict]:
-        self.auth.require(secret)
+    def used_log(self, secret: str, client: str = LOCAL) -> list[dict]:
+        self.auth.require(secret, client)
         return self.feed.log()
 
-    # --- attendees --------------------------------------------------------------------
-    def submit(self, text: str, name: str, client_id: str) -> Submitted:
-        return self.queue.submit(text, name, client_id)
+    # --- attendees (`client`: the server's name for the attendee) -----------------------
+    def submit(self, text: object, name: object, client: str) -> Submitted:
+        return self.queue.submit(text, name, client)
 
-    def upvote(self, question_id: int, session_id: str) -> tuple[bool, int]:
-        return self.queue.upvote(int(question_id), session_id)
+    def upvote(self, question_id: object, client: str) -> tuple[bool, int]:
+        return self.queue.upvote(question_id, client)
 
-    def public_items(self, limit: int = 30) -> list[PublicItem]:
+    def public_items(self, client: str | None = None, limit: int = 30) -> list[PublicItem]:
+        """The public list; with `client`, each item says whether that attendee voted for it."""
+        voted = self.queue.voted_by(client) if client else set()
         return [
-            PublicItem(**q.model_dump(include=set(PublicItem.model_fields)))
-            for q in self.queue.items(limit=limit)
+            PublicItem(
+                **q.model_dump(include=set(PublicItem.model_fields) - {"voted"}),
+                voted=q.id in voted,
+            )
+            for q in self.queue.public(limit)
         ]
 
 

@@ -1,8 +1,10 @@
 """After the event: the queue, the suggested answers, the prompts used and the feedback, as files.
 
 CSV for spreadsheets and one Markdown report for reading. Attendee text is escaped for Markdown
-so that a question cannot turn into a link or a heading in the report. The feedback table
-belongs to `bot.feedback`; when it is absent the export says so and goes on.
+so that a question cannot turn into a link or a heading in the report, and for spreadsheets so
+that a cell cannot become a formula (`=HYPERLINK(...)` is written as text). Every row is
+written, whatever it holds. The feedback table belongs to `bot.feedback`; when it is absent
+the export says so and goes on.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.prompts import render
 from bot.settings import Settings
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def md_escape(text: str) -> str:
@@ -35,11 +38,18 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else ""
 
 
+def sheet_cell(value: Any) -> Any:
+    """A value a spreadsheet shows as written: text that would start a formula gets a `'`."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _write_csv(path: Path, rows: list[dict[str, Any]], fields: list[str]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: sheet_cell(v) for k, v in row.items()} for row in rows)
     return path
 
 
@@ -56,6 +66,8 @@ def _queue_row(q: QueueItem, rank: int) -> dict[str, Any]:
         "pinned": q.pinned,
         "answered": q.answered,
         "hidden": q.hidden,
+        "approved": q.approved,
+        "merged_into": q.merged_into or "",
         "route": q.route or "",
         "route_reason": q.route_reason or "",
         "open_question": q.open_question or "",
@@ -149,7 +161,7 @@ def export_all(settings: Settings, out: Path) -> list[Path]:
         _write_csv(
             out / "feedback.csv",
             feedback,
-            ["id", "created_at", "vote", "question", "answer", "engine", "abstained"],
+            ["id", "created_at", "vote", "answer_id", "question", "answer", "engine", "abstained"],
         )
     )
     written.append(_report(settings, out, queue, items, prompts, feedback, note))

@@ -18,11 +18,14 @@ from bot.retrieve.hybrid import Filters
 from bot.service import get_bot
 from bot.settings import Settings
 from bot.ui import ask, moderator, prepare, questions, reading_list
+from bot.ui.audience import build_audience_panel
 from bot.ui.context import ASK_TAB, UIContext, text
+from bot.ui.moderator_api import register_api as register_console_api
 from bot.ui.render import escape_inline
 from bot.ui.theme import style as style  # launch.py takes theme and CSS from here
 
 log = logging.getLogger(__name__)
+MODERATOR_PATH = "moderator"
 
 
 def _header(settings: Settings) -> str:
@@ -88,15 +91,17 @@ def build_app(settings: Settings) -> gr.Blocks:
             ctx.tabs = tabs
             with gr.Tab(text("tab_ask"), id=ASK_TAB, elem_id="db-tab-ask"):
                 # The audience slot: "send a question to the moderator" and the live list.
-                ask.build_tab(ctx, audience_slot=moderator.build_submit_box)
+                ask.build_tab(ctx, audience_slot=build_audience_panel)
             with gr.Tab(text("tab_questions"), id="questions", elem_id="db-tab-questions"):
                 questions.build_tab(ctx)
             with gr.Tab(text("tab_reading"), id="reading", elem_id="db-tab-reading"):
                 reading_list.build_tab(ctx)
             with gr.Tab(text("tab_prepare"), id="prepare", elem_id="db-tab-prepare"):
                 prepare.build_tab(ctx)
-            with gr.Tab(text("tab_moderator"), id="moderator", elem_id="db-tab-moderator"):
-                moderator.build_tab(ctx)
         _register_api(ctx)
+        register_console_api(ctx)
+    # The moderator's console: its own page, not in the attendees' navigation.
+    with demo.route(text("tab_moderator"), MODERATOR_PATH, show_in_navbar=False):
+        moderator.build_console(ctx)
     demo.ui_context = ctx  # type: ignore[attr-defined]  (for launch's warm-up and for tests)
     return demo

@@ -27,6 +27,8 @@ from bot.prompts import phrase
 from bot.service import Bot
 from bot.settings import Settings
 from bot.ui.context import UIContext, text, text_list
+from bot.ui.identity import client_of
+from bot.ui.limits import FEEDBACK
 from bot.ui.reading_list import indexed_choices
 from bot.ui.render import answer_html, escape_inline, user_html
 from bot.ui.theme import SCROLL_TO_ANSWER_JS
@@ -218,7 +220,9 @@ def build_tab(ctx: UIContext, audience_slot: Callable[[UIContext], None] | None 
     turns_store = gr.BrowserState([], storage_key=STORAGE_KEY, secret=browser_secret(ctx.settings))
     ctx.question, ctx.source = question, source
 
-    def respond(message: str, raw: Any, src: str) -> Iterator[tuple[Any, ...]]:
+    def respond(
+        message: str, raw: Any, src: str, request: gr.Request
+    ) -> Iterator[tuple[Any, ...]]:
         turns = load_turns(raw)
         shown = chat_messages(turns, pages)
         if not (message or "").strip():
@@ -227,7 +231,9 @@ def build_tab(ctx: UIContext, audience_slot: Callable[[UIContext], None] | None 
             return
         yield [*shown, *_pending(message)], gr.skip(), "", gr.skip(), gr.skip()
         answer = _safe_reply(ctx, message, turns, src)  # whole: no cosmetic streaming
-        turns.append(ConversationTurn(question=message, answer=answer))
+        # Kept under an id of the server's, so a thumb can name it (and only its attendee's).
+        kept = ctx.feedback.remember(answer, client_of(request).key)
+        turns.append(ConversationTurn(question=message, answer=answer, answer_id=kept))
         md, file = _exports(turns)
         yield chat_messages(turns, pages), dump_turns(turns), gr.skip(), md, file
 
@@ -268,11 +274,14 @@ def build_tab(ctx: UIContext, audience_slot: Callable[[UIContext], None] | None 
     def forget() -> tuple[Any, ...]:
         return [], [], *_exports([])
 
-    def on_like(raw: Any, data: gr.LikeData) -> None:
+    def on_like(raw: Any, data: gr.LikeData, request: gr.Request) -> None:
         turns = load_turns(raw)
         index = data.index if isinstance(data.index, int) else data.index[0]
-        if 0 <= index // 2 < len(turns):
-            ctx.feedback.record(turns[index // 2].answer, vote_of(data.liked))
+        if isinstance(index, int) and 0 <= index // 2 < len(turns):
+            # Only the answer's id comes from the browser; the server checks it gave that
+            # answer to this attendee and records the answer it stored.
+            answer_id = turns[index // 2].answer_id
+            ctx.feedback.record(answer_id, client_of(request).key, vote_of(data.liked))
 
     def note(src: str) -> str:
         chosen = ctx.bot.sources.get(src) if src else None
@@ -287,5 +296,5 @@ def build_tab(ctx: UIContext, audience_slot: Callable[[UIContext], None] | None 
     # kept in the browser, so the turns do not come back with the next question or a reload.
     for trigger in (clear.click, chatbot.clear):
         trigger(forget, None, [chatbot, turns_store, export, download], **quick)
-    chatbot.like(on_like, [turns_store], None, **quick)
+    chatbot.like(on_like, [turns_store], None, concurrency_id=FEEDBACK, **quick)
     source.change(note, [source], [filter_note], **quick)

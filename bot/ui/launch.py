@@ -1,4 +1,11 @@
-"""Serve the app: local by default, queued, size-limited; the model warms up once the page is up."""
+"""Serve the app: local by default, queued, size-limited, shared fairly; the model warms up once
+the page is up.
+
+In front of Gradio, three middlewares: the body-size limit, the attendee cookie that names
+every client (`bot.ui.identity`), and the fair-share admission (`bot.ui.limits`) that refuses
+a client over its caps before Gradio queues anything. Gradio's own queue is unbounded: the
+admission bounds the attendees' part of it and never counts the moderator's.
+"""
 
 from __future__ import annotations
 
@@ -53,29 +60,69 @@ class BodySizeLimit:
         await self.app(scope, limited, send)
 
 
+ANSWER_GROUP = "answer"  # the concurrency group of every event that computes an answer
+DEFAULT_CONCURRENCY = 2  # any other queued event, per event (sized for 2 cores)
+
+
 def queue_kwargs(settings: Settings) -> dict[str, Any]:
-    """Gradio's queue sized by the settings (two workers for two cores by default)."""
+    """Gradio's queue: only through the queue for queued events, status on a timer, no cap of
+    its own (`bot.ui.limits.FairShare` caps attendees' requests before they get here)."""
     return {
-        "default_concurrency_limit": settings.app.concurrency,
-        "max_size": settings.app.max_queue,
+        "default_concurrency_limit": DEFAULT_CONCURRENCY,
+        "max_size": None,
+        "api_open": False,
+        # "auto" sends every waiting client an estimate after every finished job: O(n^2)
+        # messages under load. Once a second is enough for a progress line.
+        "status_update_rate": 1.0,
     }
+
+
+def size_answer_group(demo: Any, settings: Settings) -> None:
+    """All answering events (chat and /ask) share `app.concurrency` workers.
+
+    Gradio takes the lowest limit of a group's events, so each is set here, in one place.
+    """
+    for fn in demo.fns.values():
+        if fn.concurrency_id == ANSWER_GROUP:
+            fn.concurrency_limit = settings.app.concurrency
+
+
+def serve_fairly(demo: Any, settings: Settings) -> None:
+    """What serving adds to a built app: shared model calls, sized groups, the queue."""
+    from bot.debate.batching import shared_encoder
+
+    if settings.app.model_threads > 0:
+        import torch
+
+        torch.set_num_threads(settings.app.model_threads)
+    shared_encoder(demo.ui_context.bot.store.embedder)
+    size_answer_group(demo, settings)
+    demo.queue(**queue_kwargs(settings))
 
 
 def launch_kwargs(settings: Settings) -> dict[str, Any]:
     """Everything `Blocks.launch()` is told: bind, no share, limits, quiet errors, no telemetry."""
     from bot.ui.app import style
+    from bot.ui.identity import AttendeeCookie, Identities
+    from bot.ui.limits import FairShare
 
     max_bytes = settings.app.max_body_kb * 1024
+    middleware = [
+        Middleware(BodySizeLimit, max_bytes=max_bytes),
+        Middleware(AttendeeCookie, identities=Identities(settings)),
+        Middleware(FairShare, settings=settings),
+    ]
     return {
         "server_name": settings.app.host,
         "server_port": settings.app.port,
         "share": False,
         "show_error": False,
         "max_file_size": max_bytes,
-        "app_kwargs": {"middleware": [Middleware(BodySizeLimit, max_bytes=max_bytes)]},
+        "max_threads": settings.app.max_threads,
+        "app_kwargs": {"middleware": middleware},
         "enable_monitoring": False,
         "run_history": False,
-        "footer_links": ["api"],
+        "footer_links": [],  # the API stays reachable; attendees are not pointed at it
         "ssr_mode": False,
         "pwa": False,
         "mcp_server": False,
@@ -104,13 +151,13 @@ def warm_in_background(demo: Any) -> threading.Thread:
     return thread
 
 
-def launch(settings: Settings, demo: Any = None, block: bool = True) -> Any:
+def launch(settings: Settings, demo: Any = None, block: bool = True, quiet: bool = False) -> Any:
     """Start the server for `settings`; return the Blocks (blocking until Ctrl-C by default)."""
     from bot.ui.app import build_app
 
     demo = demo or build_app(settings)
-    demo.queue(**queue_kwargs(settings))
-    demo.launch(prevent_thread_lock=True, **launch_kwargs(settings))
+    serve_fairly(demo, settings)
+    demo.launch(prevent_thread_lock=True, quiet=quiet, **launch_kwargs(settings))
     warm_in_background(demo)
     if block:
         demo.block_thread()

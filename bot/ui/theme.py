@@ -58,6 +58,8 @@ THEME = gr.themes.Default(
 )
 
 CSS = """
+/* No page navigation: the moderator's console is reached by its address, not advertised. */
+.nav-holder { display: none !important; }
 /* --- header: short on a phone ------------------------------------------------------------ */
 #db-header h2 { margin: 0 0 0.2em; }
 #db-header p { margin: 0; }
