@@ -109,8 +109,13 @@ def test_bad_input_gets_a_plain_answer(client: Client, question: str, check):
     assert check(answer), answer
 
 
-def test_rapid_repeated_submits_are_all_answered_alike(client: Client):
-    jobs = [client.submit(question="How is CERN funded?", api_name="/ask") for _ in range(12)]
+def test_rapid_repeated_submits_are_all_answered_alike(app_url: str):
+    """Twelve attendees (each its own cookie) ask the same question at once."""
+    clients = [
+        Client(app_url, verbose=False, analytics_enabled=False, httpx_kwargs=TIMEOUT)
+        for _ in range(12)
+    ]
+    jobs = [c.submit(question="How is CERN funded?", api_name="/ask") for c in clients]
     answers = [Answer.model_validate(j.result(timeout=240)) for j in jobs]
     assert len({tuple(c.url for c in a.citations) for a in answers}) == 1
     assert all(a.citations for a in answers)
@@ -148,6 +153,14 @@ def test_the_server_binds_locally_and_never_shares(built_settings: Settings):
     assert kw["server_name"] == "127.0.0.1"
     assert kw["share"] is False and kw["show_error"] is False
     assert kw["max_file_size"] == built_settings.app.max_body_kb * 1024
+    assert kw["footer_links"] == [], "the API is reachable but not advertised to attendees"
+
+
+def test_the_console_is_a_page_of_its_own_not_an_attendee_tab(app_url: str):
+    with httpx.Client(trust_env=False, timeout=30) as http:
+        attendee, console = http.get(app_url).text, http.get(app_url + "moderator").text
+    assert "mc-secret" not in attendee and "db-tab-moderator" not in attendee
+    assert "mc-secret" in console and "aq-question" in attendee
 
 
 def test_root_app_py_imports_without_launching(built_settings: Settings):

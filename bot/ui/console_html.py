@@ -47,7 +47,8 @@ CSS = """
 .mc-route-reading_list { background: rgba(16, 185, 129, 0.15); }
 .mc-route-panel { background: rgba(245, 158, 11, 0.18); }
 .mc-actions { display: flex; flex-wrap: wrap; gap: 0.35em; margin-top: 0.35em; }
-.mc-actions button { font: inherit; font-size: 0.9em; padding: 0.35em 0.8em; min-height: 2.4em;
+.mc-actions button { font: inherit; font-size: 0.88em; font-weight: 500; padding: 0.3em 0.75em;
+  min-height: 2.3em;
   flex: 0 0 auto; white-space: nowrap; overflow: visible; max-width: none;
   border-radius: 6px; border: 1px solid var(--border-color-primary); cursor: pointer;
   background: var(--button-secondary-background-fill); color: var(--body-text-color); }

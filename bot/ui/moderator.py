@@ -9,6 +9,8 @@ delays the console.
 
 from __future__ import annotations
 
+import functools
+import html
 import time
 from typing import Any
 
@@ -27,7 +29,7 @@ from bot.ui.console_html import (
 )
 from bot.ui.context import UIContext
 from bot.ui.limits import MODERATOR
-from bot.ui.moderator_api import console_for, guard, who
+from bot.ui.moderator_api import console_for, who
 
 AGENDA_TICK_S = 1.0
 QUEUE_TICK_S = 3.0
@@ -86,39 +88,44 @@ def build_console(ctx: UIContext) -> None:
     def show_queue(s: str, with_hidden: bool, request: gr.Request) -> str:
         return queue_html(c.queue_items(s, bool(with_hidden), who(request)), labels)
 
-    @guard
+    @noted(7)
     def do_login(s: str, request: gr.Request) -> tuple[Any, ...]:
         c.login(s, who(request))
         return (
+            message("console_welcome"),
             gr.Row(visible=False),
             gr.Column(visible=True),
-            message("console_welcome"),
             agenda_html(c.agenda_state(s, who(request))),
             show_queue(s, False, request),
             gr.Timer(active=True),
             gr.Timer(active=True),
         )
 
-    opened = [login_row, console, note, agenda, queue, agenda_timer, queue_timer]
+    opened = [note, login_row, console, agenda, queue, agenda_timer, queue_timer]
     login.click(do_login, [secret], opened, **FAST)
     secret.submit(do_login, [secret], opened, **FAST)
 
-    @guard
-    def tick_agenda(s: str, request: gr.Request) -> str:
-        return agenda_html(c.agenda_state(s, who(request)))
+    @noted(2)
+    def tick_agenda(s: str, request: gr.Request) -> tuple[Any, str]:
+        return gr.skip(), agenda_html(c.agenda_state(s, who(request)))
 
-    agenda_timer.tick(tick_agenda, [secret], [agenda], show_progress="hidden", **FAST)
-    queue_timer.tick(guard(show_queue), [secret, hidden], [queue], show_progress="hidden", **FAST)
-    hidden.change(guard(show_queue), [secret, hidden], [queue], **FAST)
+    @noted(2)
+    def refresh(s: str, with_hidden: bool, request: gr.Request) -> tuple[Any, str]:
+        return gr.skip(), show_queue(s, with_hidden, request)
+
+    quiet = {"show_progress": "hidden", **FAST}
+    agenda_timer.tick(tick_agenda, [secret], [note, agenda], **quiet)
+    queue_timer.tick(refresh, [secret, hidden], [note, queue], **quiet)
+    hidden.change(refresh, [secret, hidden], [note, queue], **FAST)
     for button, step in ((start, "start"), (back, "back"), (advance, "advance")):
 
-        @guard
-        def move(s: str, request: gr.Request, step: str = step) -> str:
-            return agenda_html(c.move(s, step, who(request)))
+        @noted(2)
+        def move(s: str, request: gr.Request, step: str = step) -> tuple[Any, str]:
+            return gr.skip(), agenda_html(c.move(s, step, who(request)))
 
-        button.click(move, [secret], [agenda], **FAST)
+        button.click(move, [secret], [note, agenda], **FAST)
 
-    @guard
+    @noted(2)
     def on_card(s: str, with_hidden: bool, evt: gr.EventData, request: gr.Request) -> tuple:
         data = evt._data if isinstance(evt._data, dict) else {}
         act, qid = data.get("act"), data.get("qid")
@@ -132,10 +139,28 @@ def build_console(ctx: UIContext) -> None:
         if not done:
             raise ValueError(message("ui_no_such", id=qid))
         label = message("ui_merge") if act == "merge" else message(f"ui_{act}")
-        note_ = message("ui_done_action", action=label.rstrip("…"), id=qid)
-        return show_queue(s, with_hidden, request), note_
+        said = message("ui_done_action", action=label.rstrip("…"), id=qid)
+        return said, show_queue(s, with_hidden, request)
 
-    queue.click(on_card, [secret, hidden], [queue, note], **FAST)
+    queue.click(on_card, [secret, hidden], [note, queue], **FAST)
+
+
+def noted(outputs: int):
+    """For console events whose first output is the note: a refusal is said there, in words,
+    and the other outputs stay as they were (unqueued events show no error toast)."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except (PermissionError, ValueError, KeyError, TypeError) as exc:
+                said = html.escape(str(exc).strip("'\""))
+                return (said, *[gr.skip()] * (outputs - 1)) if outputs > 1 else said
+
+        return run
+
+    return wrap
 
 
 def prompt_panel(ctx: UIContext, secret: gr.Textbox, note: gr.Markdown) -> None:
@@ -160,20 +185,21 @@ def prompt_panel(ctx: UIContext, secret: gr.Textbox, note: gr.Markdown) -> None:
     use_pick = gr.Button(message("ui_use"), size="sm")
 
     def prompter(kind: str):
-        @guard
-        def run(s: str, text_: str = "", request: gr.Request = None) -> tuple[str, str]:
+        @noted(3)
+        def run(s: str, text_: str = "", request: gr.Request = None) -> tuple[Any, str, str]:
             sug = c.prompt(s, kind, text_, who(request))
-            return prompt_html(sug), sug.id
+            return gr.skip(), prompt_html(sug), sug.id
 
         return run
 
-    opening.click(prompter("opening"), [secret], [prompt_out, last_id], **FAST)
-    follow.click(prompter("followups"), [secret], [prompt_out, last_id], **FAST)
-    bridge.click(prompter("bridge"), [secret], [prompt_out, last_id], **FAST)
-    counter.click(prompter("counter"), [secret, view], [prompt_out, last_id], **FAST)
-    check.click(prompter("factcheck"), [secret, claim], [prompt_out, last_id], **FAST)
+    shown = [note, prompt_out, last_id]
+    opening.click(prompter("opening"), [secret], shown, **FAST)
+    follow.click(prompter("followups"), [secret], shown, **FAST)
+    bridge.click(prompter("bridge"), [secret], shown, **FAST)
+    counter.click(prompter("counter"), [secret, view], shown, **FAST)
+    check.click(prompter("factcheck"), [secret, claim], shown, **FAST)
 
-    @guard
+    @noted(1)
     def do_use(s: str, sid: str, request: gr.Request) -> str:
         c.use(s, sid, who(request))
         return message("ui_used", time=time.strftime("%H:%M:%S"))
@@ -181,10 +207,10 @@ def prompt_panel(ctx: UIContext, secret: gr.Textbox, note: gr.Markdown) -> None:
     use.click(do_use, [secret, last_id], [note], **FAST)
     use_pick.click(do_use, [secret, pick], [note], **FAST)
 
-    @guard
-    def do_suggest(s: str, request: gr.Request) -> tuple[str, Any]:
+    @noted(3)
+    def do_suggest(s: str, request: gr.Request) -> tuple[Any, str, Any]:
         items = c.suggestions(s, client=who(request))
         choices = [(f"{i + 1}. {x.reason}", x.id) for i, x in enumerate(items)]
-        return suggestions_html(items), gr.Radio(choices=choices, value=None)
+        return gr.skip(), suggestions_html(items), gr.Radio(choices=choices, value=None)
 
-    suggest.click(do_suggest, [secret], [feed_out, pick], **FAST)
+    suggest.click(do_suggest, [secret], [note, feed_out, pick], **FAST)
