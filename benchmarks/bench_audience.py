@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import benchmarks.common  # noqa: F401  (sets the offline environment first)
+from benchmarks.common import cpu_seconds, load_average  # sets the offline environment first
 from bot.settings import get_settings
 
 SECRET = "bench-secret"
@@ -188,6 +188,7 @@ def run(attendees: int, questions: int, seed: int = 7) -> dict:
                 errors.append(f"moderator: {exc}")
             time.sleep(0.5)
 
+    load, cpu = load_average(), cpu_seconds(server.pid)
     started = time.perf_counter()
     poller = threading.Thread(target=moderator)
     poller.start()
@@ -197,6 +198,7 @@ def run(attendees: int, questions: int, seed: int = 7) -> dict:
     for t in crowd:
         t.join()
     wall = time.perf_counter() - started
+    server_cpu = cpu_seconds(server.pid) - cpu
     done.set()
     poller.join()
     stop_server(server)
@@ -209,6 +211,8 @@ def run(attendees: int, questions: int, seed: int = 7) -> dict:
         "vote_ms": vote_ms,
         "poll_ms": poll_ms,
         "errors": errors,
+        "server_cpu_s": server_cpu,
+        "load": load,
     }
 
 
@@ -264,6 +268,11 @@ def table(r: dict) -> str:
         ("upvote latency p95 (ms)", f"{p(vote, 95):.0f}" if vote else "–"),
         ("moderator poll latency p95 (ms)", f"{p(poll, 95):.0f}" if poll else "–"),
         ("wall time (s)", f"{r['wall_s']:.1f}"),
+        (
+            "server CPU per submission or vote (ms)",
+            f"{r['server_cpu_s'] * 1000 / max(len(sub) + len(vote), 1):.0f}",
+        ),
+        ("load average at start (other work on the machine)", r["load"]),
         ("errors", str(len(r["errors"]))),
     ]
     out = ["| measure | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows]

@@ -53,3 +53,15 @@ def table(title: str, rows: list[dict]) -> str:
     ]
     lines += ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows]
     return "\n".join(lines) + "\n"
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far: a cost that contention on a shared
+    machine does not inflate the way it inflates wall-clock latency."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    """The machine's 1-minute load average (other work competing for the same cores)."""
+    return f"{os.getloadavg()[0]:.1f}"

@@ -121,7 +121,7 @@ class AppSettings(_Group):
     host: str = Field("127.0.0.1", description="Interface to bind; 0.0.0.0 opens the network.")
     port: int = Field(7860, description="Port to serve on.")
     concurrency: int = Field(
-        8,
+        16,
         description="Answers computed at once. The model calls of concurrent answers share one "
         "batched model run (bot/debate/batching.py), so more than the core count pays off.",
     )

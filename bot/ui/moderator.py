@@ -10,7 +10,6 @@ delays the console.
 from __future__ import annotations
 
 import functools
-import html
 import time
 from typing import Any
 
@@ -29,7 +28,7 @@ from bot.ui.console_html import (
 )
 from bot.ui.context import UIContext
 from bot.ui.limits import MODERATOR
-from bot.ui.moderator_api import console_for, who
+from bot.ui.moderator_api import REFUSALS, console_for, said, who
 
 AGENDA_TICK_S = 1.0
 QUEUE_TICK_S = 3.0
@@ -154,9 +153,9 @@ def noted(outputs: int):
         def run(*args: Any, **kwargs: Any) -> Any:
             try:
                 return fn(*args, **kwargs)
-            except (PermissionError, ValueError, KeyError, TypeError) as exc:
-                said = html.escape(str(exc).strip("'\""))
-                return (said, *[gr.skip()] * (outputs - 1)) if outputs > 1 else said
+            except REFUSALS as exc:
+                note = said(exc)
+                return (note, *[gr.skip()] * (outputs - 1)) if outputs > 1 else note
 
         return run
 

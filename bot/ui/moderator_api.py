@@ -28,15 +28,24 @@ def who(request: Any) -> str:
     return client_of(request).key
 
 
+# What a refused or malformed moderator call raises: said in words, never as a traceback.
+REFUSALS = (PermissionError, ValueError, KeyError, TypeError)
+
+
+def said(exc: Exception) -> str:
+    """A refusal's message, safe to show (escaped)."""
+    return html.escape(str(exc).strip("'\""))
+
+
 def guard(fn):
-    """Moderator refusals and bad input become a plain gr.Error, never a traceback."""
+    """For the API: refusals and bad input become a plain gr.Error."""
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (PermissionError, ValueError, KeyError, TypeError) as exc:
-            raise gr.Error(html.escape(str(exc).strip("'\"")), print_exception=False) from None
+        except REFUSALS as exc:
+            raise gr.Error(said(exc), print_exception=False) from None
 
     return run
 
