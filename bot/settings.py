@@ -158,7 +158,9 @@ class LimitsSettings(_Group):
         20, description="Thumbs up/down per attendee per minute (each answer keeps one)."
     )
     other_in_flight: int = Field(
-        4, description="Any other request (tabs, lists) one attendee may have in progress."
+        16,
+        description="Any other request (tabs, lists) one attendee may have in progress; a page "
+        "load alone starts about ten at once.",
     )
     other_per_minute: int = Field(120, description="Any other request per attendee per minute.")
     direct_concurrency: int = Field(

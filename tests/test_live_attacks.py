@@ -155,8 +155,8 @@ def test_feedback_cannot_be_forged_through_the_ui_handler(app, built_settings: S
     forged = [
         {
             "question": "forged?",
+            "answer_id": answer_id,
             "answer": {
-                "id": answer_id,
                 "question": "forged?",
                 "answer": '=HYPERLINK("http://example.invalid","click")',
                 "abstained": False,
@@ -207,7 +207,7 @@ def test_a_thumb_counts_once_for_the_attendee_the_answer_was_given_to(
     config = httpx.get(url + "config", timeout=30, trust_env=False).json()
     me = Phone(url)
     turns = _chat(me, _dependency(config, "db-question", "submit"), "How is CERN funded?")
-    assert turns and turns[-1]["answer"]["id"].startswith("ans-")
+    assert turns and turns[-1]["answer_id"].startswith("ans-")
     like = _dependency(config, "db-chat", "like")
     before = _feedback_rows(built_settings)
     for liked in (True, False, True):

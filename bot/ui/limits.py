@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import threading
 import time
@@ -35,6 +36,7 @@ ANSWER, SUBMIT, VOTE, FEEDBACK, MODERATOR, OTHER = (
     "moderator",
     "other",
 )
+log = logging.getLogger(__name__)
 _CALL = re.compile(r"/gradio_api/(?:queue/(join)|(call)(?:/v2)?/([^/]+)|(?:run|api)/([^/]+))/?$")
 
 
@@ -124,6 +126,7 @@ class FairShare:
             return
         refusal = self.admit(scope.get("app"), client, group, queued)
         if refusal:
+            log.info("refused a %s call of %s: %s", group, client.key, refusal)
             await _refuse(send, refusal)
             return
         key = (client.key, group)
