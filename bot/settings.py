@@ -132,7 +132,10 @@ class AppSettings(_Group):
     )
     max_body_kb: int = Field(256, description="Largest request body accepted.")
     max_threads: int = Field(
-        64, description="Gradio's worker threads (input/output processing and plain handlers)."
+        100,
+        description="Gradio's worker threads (input/output processing and plain handlers); "
+        "more than the answer workers plus `limits.direct_concurrency`, so the moderator's "
+        "events always find one free.",
     )
     model_threads: int = Field(
         1,
@@ -164,7 +167,7 @@ class LimitsSettings(_Group):
     )
     other_per_minute: int = Field(120, description="Any other request per attendee per minute.")
     direct_concurrency: int = Field(
-        32,
+        48,
         description="Attendee requests that skip the queue (lists, votes, submissions) run at "
         "most this many at once; more wait their turn, so the moderator always finds a thread.",
     )
