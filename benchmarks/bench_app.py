@@ -55,6 +55,9 @@ class Attendee:
         config = self.http.get("config").json()
         self.fn = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "ask")
         self.session = uuid.uuid4().hex
+        # The page's load events open the browser's session on the server before any question.
+        body = {"data": [], "session_hash": self.session}
+        self.http.post("gradio_api/run/audience_queue", json=body).raise_for_status()
 
     def predict(self, question: str, api_name: str = "/ask") -> dict:
         body = {"data": [question, "", []], "fn_index": self.fn, "session_hash": self.session}
