@@ -220,9 +220,7 @@ def build_tab(ctx: UIContext, audience_slot: Callable[[UIContext], None] | None 
     turns_store = gr.BrowserState([], storage_key=STORAGE_KEY, secret=browser_secret(ctx.settings))
     ctx.question, ctx.source = question, source
 
-    def respond(
-        message: str, raw: Any, src: str, request: gr.Request
-    ) -> Iterator[tuple[Any, ...]]:
+    def respond(message: str, raw: Any, src: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
         turns = load_turns(raw)
         shown = chat_messages(turns, pages)
         if not (message or "").strip():
