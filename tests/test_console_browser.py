@@ -19,6 +19,7 @@ from gradio_client import Client
 
 from bot.debate.texts import message
 from bot.settings import Settings
+from bot.ui.context import text
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.timeout(600)]
@@ -48,6 +49,13 @@ def _page(browser, url: str, width: int, height: int = 900):
     page.set_default_timeout(60_000)
     page.goto(url)
     return page
+
+
+def _open_panel(page) -> None:
+    """The Ask tab keeps the attendee panel in a fold; open it if it is closed."""
+    if not page.locator("#aq-question").is_visible():
+        page.locator("#db-audience-slot").get_by_text(text("send_box")).first.click()
+    page.locator("#aq-question").wait_for()
 
 
 def _api(url: str) -> Client:
@@ -91,6 +99,7 @@ def test_attendee_panel_sends_shows_and_upvotes_once(
         assert _fn_index(first.value.request) == load and "aq-item" in first.value.text(), (
             "the list is filled as the page loads, not by the first refresh tick"
         )
+        _open_panel(page)
         page.locator(f"#aq-list li[data-qid='{earlier['question_id']}']").wait_for()
 
         page.locator("#aq-question textarea").fill("<i>Who</i> first proposed a CERN for AI?")
@@ -114,6 +123,7 @@ def test_attendee_panel_sends_shows_and_upvotes_once(
         )
         page.locator("#aq-status", has_text=message("audience_already_voted")).wait_for()
         page.reload()
+        _open_panel(page)
         mine = page.locator("#aq-list li", has_text="Who first proposed a CERN for AI?")
         mine.wait_for()
         assert mine.locator("button.aq-vote").inner_text().strip() == "▲ 1", "counted once"
@@ -226,5 +236,6 @@ def test_console_in_moderated_mode_approves_before_attendees_see(
         card.locator(".mc-badge-awaiting").wait_for(state="detached")
         assert [q["id"] for q in api.predict(api_name="/audience_queue")] == [sent["question_id"]]
         attendee = _page(browser, url, 390)
+        _open_panel(attendee)
         attendee.locator("#aq-list li", has_text="Should a CERN for AI open its models?").wait_for()
         page.screenshot(path=str(artifacts / "moderator_console_moderated.png"))

@@ -77,7 +77,7 @@ def build_audience_panel(ctx: UIContext) -> None:
         return
     cfg = c.settings.debate
     with gr.Column(elem_id="aq-panel"):
-        gr.Markdown(f"### {message('ui_send_title')}\n\n{message('ui_send_intro')}")
+        gr.Markdown(message("ui_send_intro"))  # the slot it sits in carries the title
         question = gr.Textbox(
             label=message("ui_send_question"),
             lines=2,
