@@ -27,7 +27,11 @@ def console_path(settings: Settings) -> Path:
 
 
 class Database:
-    """One connection to one SQLite file, shared by the threads of this process under a lock."""
+    """One SQLite file: a writer connection under a lock, and a reader connection of its own.
+
+    Writes queue up behind each other's fsync; reads (the public list, the moderator's queue, a
+    rate check) need not wait for them: in WAL mode a reader sees every committed write.
+    """
 
     def __init__(self, path: Path, schema: str) -> None:
         self.path = path
@@ -43,6 +47,11 @@ class Database:
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA busy_timeout=30000")
             self._conn.executescript(schema)
+        self._reader = sqlite3.connect(
+            path, check_same_thread=False, timeout=30.0, isolation_level=None
+        )
+        self._reader.row_factory = sqlite3.Row
+        self._read_lock = threading.Lock()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -57,13 +66,15 @@ class Database:
             self._conn.execute("COMMIT")
 
     def rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._conn.execute(sql, args).fetchall()
+        with self._read_lock:
+            return self._reader.execute(sql, args).fetchall()
 
     def one(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Row | None:
-        with self._lock:
-            return self._conn.execute(sql, args).fetchone()
+        with self._read_lock:
+            return self._reader.execute(sql, args).fetchone()
 
     def close(self) -> None:
+        with self._read_lock:
+            self._reader.close()
         with self._lock:
             self._conn.close()
