@@ -68,7 +68,7 @@ class Console:
         self.settings = settings
         self.auth = ModeratorAuth(settings)
         self.agenda = Agenda(settings, clock=clock)
-        self.queue = AudienceQueue(settings, clock=clock)
+        self.queue = AudienceQueue(settings, encode=bot.embed, clock=clock)
         self.moderator = Moderator(bot)
         self.feed = PromptFeed(bot, self.agenda, self.queue, self.moderator, clock)
         self.enricher = Enricher(self.queue, bot)

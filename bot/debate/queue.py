@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel
 
-from bot.debate.batching import shared_encoder
 from bot.debate.db import Database, queue_path
 from bot.debate.routing import Tagger
 from bot.debate.texts import message
@@ -168,7 +167,8 @@ class AudienceQueue:
     ) -> None:
         self.settings = settings
         self.cfg = settings.debate
-        self.encode = encode or shared_encoder(get_embedder(settings))
+        # The console passes `Bot.embed` (batched with every other model call while serving).
+        self.encode = encode or get_embedder(settings).encode
         self.tagger = tagger or Tagger(settings, self.encode)
         self.clock = clock
         self.db = Database(queue_path(settings), SCHEMA)
