@@ -153,8 +153,9 @@ def read_table(settings: Settings, stamp: Stamp) -> ChunkTable | None:
             if vectors.shape[0] != len(chunks):
                 raise ValueError(f"{vectors.shape[0]} vectors for {len(chunks)} chunks")
     except (OSError, ValueError, KeyError) as exc:
-        if folder.exists():
+        if folder.exists():  # damaged or from another version: make way for a new copy
             log.warning("saved chunk table %s not used (%s); rebuilding it", folder, exc)
+            shutil.rmtree(folder, ignore_errors=True)
         return None
     return ChunkTable.of(stamp, chunks, lexical, vectors)
 
