@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.index.client import StoreCorruptError, move_aside
 from bot.index.embeddings import get_embedder
 from bot.index.generations import (
     Stamp,
@@ -29,7 +30,7 @@ from bot.index.generations import (
 from bot.index.links import link_targets
 from bot.index.lock import ingest_lock
 from bot.index.report import IngestReport, SourceReport, Status, save_report
-from bot.index.store import IndexStore, StoreCorruptError, move_aside
+from bot.index.store import IndexStore
 from bot.ingest.chunker import CHUNKER_VERSION, chunk_document
 from bot.ingest.loaders import LoadError, load_document
 from bot.ingest.messages import message

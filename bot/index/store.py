@@ -8,42 +8,57 @@ sentences without re-embedding them. Which generation is live is bot.index.gener
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
-import chromadb
 import httpx
 import numpy as np
-from chromadb.api.shared_system_client import SharedSystemClient
-from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import ChromaError, InternalError, NotFoundError
+from chromadb.errors import InternalError, NotFoundError
 from langchain_chroma import Chroma
 
+from bot.index.client import (
+    IndexEmptyError,
+    IndexMismatchError,
+    StoreCorruptError,
+    StoreUnavailableError,
+    corrupt_error,
+    make_client,
+    move_aside,
+)
 from bot.index.embeddings import SentenceEmbedder
 from bot.index.generations import Stamp, read_live
 from bot.index.namespace import generation_names
-from bot.ingest.messages import message
-from bot.models import Chunk, chunk_id_of, sentence_id
+from bot.index.records import (
+    PAGE,
+    chunk_to_metadata,
+    embedding_text,
+    get_all,
+    metadata_to_chunk,
+    sentence_embedding_text,
+    sentence_ids,
+)
+from bot.models import Chunk, chunk_id_of
 from bot.prompts import phrase
 from bot.settings import Settings
 
+__all__ = [  # what callers import from here, wherever it lives now
+    "IndexEmptyError",
+    "IndexMismatchError",
+    "IndexStore",
+    "StoreCorruptError",
+    "StoreUnavailableError",
+    "chunk_to_metadata",
+    "make_client",
+    "move_aside",
+    "sentence_ids",
+]
+
 SCHEMA_VERSION = "4"
-
-
-def embedding_text(chunk: Chunk) -> str:
-    """What a chunk's vector is made from: its heading path, then its text.
-
-    "CLAIRE (EU): ..." alone does not say it is an example of the academic cluster; the heading
-    path does, so a question about that cluster finds it.
-    """
-    return f"{chunk.section}\n{chunk.text}" if chunk.heading_path else chunk.text
 
 
 @dataclass
@@ -52,133 +67,6 @@ class IndexedSource:
 
     hashes: set[str] = field(default_factory=set)
     chunk_ids: list[str] = field(default_factory=list)
-
-
-class IndexMismatchError(RuntimeError):
-    """The index was built with another model or chunker; it must be rebuilt."""
-
-
-class StoreCorruptError(IndexMismatchError):
-    """The store's files are damaged; like a mismatch, only a rebuild helps."""
-
-
-class StoreUnavailableError(RuntimeError):
-    """The Chroma server cannot be reached."""
-
-
-class IndexEmptyError(RuntimeError):
-    """This pack has no live index yet."""
-
-
-def _forget_embedded(path: Path) -> None:
-    """Drop chromadb's per-process client for `path`, so the next open reads the disk anew."""
-    system = SharedSystemClient._identifier_to_system.pop(str(path), None)
-    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
-    if system is not None:
-        with contextlib.suppress(Exception):
-            system.stop()
-
-
-def make_client(settings: Settings) -> chromadb.ClientAPI:
-    """An embedded persistent client, or an HTTP client when a server host is set."""
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-    if settings.store.host:
-        try:
-            return chromadb.HttpClient(
-                host=settings.store.host, port=settings.store.port, settings=chroma_settings
-            )
-        except Exception as exc:
-            raise StoreUnavailableError(
-                f"cannot reach the Chroma server at {settings.store.host}:{settings.store.port}"
-                f" ({exc})"
-            ) from exc
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-    except ChromaError as exc:
-        _forget_embedded(settings.chroma_dir)
-        raise corrupt_error(settings, exc) from exc
-
-
-def corrupt_error(settings: Settings, exc: BaseException) -> StoreCorruptError:
-    """The organiser's message for a damaged store, embedded or served."""
-    detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-    if settings.store.host:
-        where = f"{settings.store.host}:{settings.store.port}"
-        return StoreCorruptError(message("store_corrupt_server", where=where, detail=detail))
-    return StoreCorruptError(message("store_corrupt", path=settings.chroma_dir, detail=detail))
-
-
-def move_aside(settings: Settings) -> Path:
-    """Rename a damaged embedded store to `chroma.broken-<UTC time>` and return the new path."""
-    _forget_embedded(settings.chroma_dir)
-    target = settings.chroma_dir.with_name(
-        f"{settings.chroma_dir.name}.broken-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-    )
-    settings.chroma_dir.rename(target)
-    return target
-
-
-PAGE = 5000  # rows per read: SQLite refuses queries with too many variables
-
-
-def get_all(collection: Any, include: list[str], where: dict | None = None) -> dict[str, list]:
-    """Every matching record of a collection, read page by page."""
-    out: dict[str, list] = {"ids": [], **{k: [] for k in include}}
-    offset = 0
-    while True:
-        got = collection.get(where=where, include=include, limit=PAGE, offset=offset)
-        out["ids"] += got["ids"]
-        for k in include:
-            out[k] += list(got[k] if got[k] is not None else [])
-        if len(got["ids"]) < PAGE:
-            return out
-        offset += PAGE
-
-
-def chunk_to_metadata(chunk: Chunk) -> dict[str, Any]:
-    """Chroma metadata holds scalars only, so lists travel as JSON."""
-    return {
-        "source_id": chunk.source_id,
-        "start": chunk.start,
-        "end": chunk.end,
-        "heading_path": json.dumps(chunk.heading_path, ensure_ascii=False),
-        "page": chunk.page if chunk.page is not None else -1,
-        "url": chunk.url,
-        "block_kind": chunk.block_kind,
-        "sentences": json.dumps(chunk.sentences),
-        "links_to": json.dumps(chunk.links_to),
-        "sentence_urls": json.dumps(chunk.sentence_urls, ensure_ascii=False),
-        "source_sha256": chunk.source_sha256,
-    }
-
-
-def metadata_to_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-    page = meta.get("page", -1)
-    return Chunk(
-        id=chunk_id,
-        source_id=meta["source_id"],
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        heading_path=json.loads(meta.get("heading_path") or "[]"),
-        page=None if page is None or int(page) < 0 else int(page),
-        url=meta["url"],
-        block_kind=meta.get("block_kind", "paragraph"),
-        sentences=[tuple(s) for s in json.loads(meta.get("sentences") or "[]")],
-        links_to=json.loads(meta.get("links_to") or "[]"),
-        sentence_urls=json.loads(meta.get("sentence_urls") or "[]"),
-        source_sha256=meta.get("source_sha256", ""),
-    )
-
-
-def sentence_embedding_text(chunk: Chunk, sentence: str) -> str:
-    """A sentence with its nearest heading: "Its annual budget..." is about CERN only in context."""
-    return f"{chunk.heading_path[-1]}: {sentence}" if chunk.heading_path else sentence
-
-
-def sentence_ids(chunk: Chunk) -> list[str]:
-    return [sentence_id(chunk.id, i) for i in range(len(chunk.sentences))]
 
 
 @dataclass(frozen=True)
@@ -473,15 +361,13 @@ class IndexStore:
         ]
         return chunks, np.asarray(got["embeddings"], dtype=np.float32)
 
-    def dense(
-        self, vector: list[float], k: int, where: dict[str, Any] | None = None
+    def _nearest(
+        self, kind: str, vector: list[float], k: int, where: dict[str, Any] | None
     ) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the k nearest chunks (none from an empty index).
-
-        No count() first: at 100k chunks it costs more than the query itself.
-        """
+        """(record id, cosine similarity) of the k nearest records of `kind` ('chunks' or
+        'sentences'); none from an empty index."""
         res = self._read(
-            lambda v: v.chunks._collection.query(
+            lambda v: getattr(v, kind)._collection.query(
                 query_embeddings=[vector], n_results=k, where=where or None, include=["distances"]
             ),
             None,
@@ -492,6 +378,15 @@ class IndexStore:
             (i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)
         ]
 
+    def dense(
+        self, vector: list[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the k nearest chunks (none from an empty index).
+
+        No count() first: at 100k chunks it costs more than the query itself.
+        """
+        return self._nearest("chunks", vector, k, where)
+
     def dense_sentences(
         self, vector: list[float], k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
@@ -501,25 +396,14 @@ class IndexStore:
         paragraph as a whole is. The chunk id is read off the sentence id, because fetching
         metadata with the results doubles the query's cost.
         """
-        res = self._read(
-            lambda v: v.sentences._collection.query(
-                query_embeddings=[vector], n_results=k, where=where or None, include=["distances"]
-            ),
-            None,
-        )
-        if res is None:
-            return []
         best: dict[str, float] = {}
-        for sid, dist in zip(res["ids"][0], res["distances"][0], strict=True):
-            best.setdefault(chunk_id_of(sid), 1.0 - float(dist))
+        for sid, score in self._nearest("sentences", vector, k, where):
+            best.setdefault(chunk_id_of(sid), score)
         return list(best.items())
 
-    def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
-        """Chunk id -> unit vector of the whole chunk."""
-        if not chunk_ids:
-            return {}
+    def _vectors(self, kind: str, **query: Any) -> dict[str, np.ndarray]:
         got = self._read(
-            lambda v: v.chunks._collection.get(ids=chunk_ids, include=["embeddings"]), None
+            lambda v: getattr(v, kind)._collection.get(include=["embeddings"], **query), None
         )
         if not got:
             return {}
@@ -527,20 +411,13 @@ class IndexStore:
             i: np.asarray(e, dtype=np.float32)
             for i, e in zip(got["ids"], got["embeddings"], strict=True)
         }
+
+    def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Chunk id -> unit vector of the whole chunk."""
+        return self._vectors("chunks", ids=chunk_ids) if chunk_ids else {}
 
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         """Sentence id -> unit vector, for the sentences of these chunks."""
         if not chunk_ids:
             return {}
-        got = self._read(
-            lambda v: v.sentences._collection.get(
-                where={"chunk_id": {"$in": chunk_ids}}, include=["embeddings"]
-            ),
-            None,
-        )
-        if not got:
-            return {}
-        return {
-            i: np.asarray(e, dtype=np.float32)
-            for i, e in zip(got["ids"], got["embeddings"], strict=True)
-        }
+        return self._vectors("sentences", where={"chunk_id": {"$in": chunk_ids}})
