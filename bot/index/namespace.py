@@ -15,13 +15,15 @@ from pathlib import Path
 
 import yaml
 
+from bot.registry import RegistryError
 from bot.settings import Settings
 
 _ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 
 
-class PackIdError(ValueError):
-    """debate.yaml names an id that cannot name folders and collections."""
+class PackIdError(RegistryError):
+    """debate.yaml names an id that cannot name folders and collections (a pack error, so it
+    is reported wherever a broken reading list is)."""
 
 
 def slug(text: str) -> str:
