@@ -201,7 +201,9 @@ def _ingest(
     return report
 
 
-def go_live(target: IndexStore, stamp: Stamp | None = None, prepare: Prepare | None = None):
+def go_live(
+    target: IndexStore, stamp: Stamp | None = None, prepare: Prepare | None = None
+) -> Stamp:
     """Record what a pinned generation was built with and make it the live index.
 
     `prepare` runs just before the swap. Tools that fill a store directly (the benchmarks'
@@ -236,5 +238,8 @@ def _publish(
         return old
     go_live(target, stamp, prepare)
     if fresh and old is not None and old.generation != stamp.generation:
+        # Running apps look at the pointer every `recheck_s`: give them time to move before
+        # the old generation goes (one caught mid-question moves over when its read fails).
+        time.sleep(2 * settings.store.recheck_s + 1)
         drop_generation(target.client, settings, old.generation)
     return read_live(target.client, settings)

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 import numpy as np
-from chromadb.errors import InternalError, NotFoundError
+from chromadb.errors import ChromaError, InternalError, NotFoundError
 from langchain_chroma import Chroma
 
 from bot.index.client import (
@@ -183,7 +183,11 @@ class IndexStore:
         return self._live_view().sentences
 
     def _read(self, op: Callable[[_View], T], empty: T) -> T:
-        """`op` on the current generation; if a rebuild dropped it meanwhile, on the live one."""
+        """`op` on the current generation; if a rebuild dropped it meanwhile, on the live one.
+
+        A generation being dropped under a query fails in several ways (not found, a missing
+        segment); whatever the error, if the live pointer has moved the query runs again there.
+        """
         for attempt in range(3):
             view = self._view
             if view is None:
@@ -191,10 +195,12 @@ class IndexStore:
             try:
                 with self._translated():
                     return op(view)
-            except NotFoundError:
+            except (ChromaError, StoreCorruptError) as exc:
                 if self.pinned is not None or attempt == 2:
                     raise
                 self.sync(max_age=0)
+                if self._view is view and not isinstance(exc, NotFoundError):
+                    raise  # the index did not move: the error is the store's own
         return empty
 
     # --- what the index was built with -------------------------------------------------
@@ -365,15 +371,25 @@ class IndexStore:
         self, kind: str, vector: list[float], k: int, where: dict[str, Any] | None
     ) -> list[tuple[str, float]]:
         """(record id, cosine similarity) of the k nearest records of `kind` ('chunks' or
-        'sentences'); none from an empty index."""
-        res = self._read(
-            lambda v: getattr(v, kind)._collection.query(
-                query_embeddings=[vector], n_results=k, where=where or None, include=["distances"]
-            ),
-            None,
-        )
-        if res is None:
-            return []
+        'sentences'); none from an empty index.
+
+        Fewer than k results can also mean a generation half dropped by a rebuild: then the live
+        pointer is read again, and the query runs on the new generation if it has moved.
+        """
+        for _ in range(2):
+            res = self._read(
+                lambda v: getattr(v, kind)._collection.query(
+                    query_embeddings=[vector],
+                    n_results=k,
+                    where=where or None,
+                    include=["distances"],
+                ),
+                None,
+            )
+            if res is None:
+                return []
+            if len(res["ids"][0]) >= k or not self.sync(max_age=0):
+                break
         return [
             (i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)
         ]
