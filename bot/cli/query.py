@@ -19,7 +19,7 @@ from bot.models import Answer
 from bot.prompts import lookup
 from bot.registry import RegistryError
 from bot.retrieve.hybrid import Filters
-from bot.service import IndexNotReadyError, get_bot
+from bot.service import Bot, IndexNotReadyError, get_bot
 
 console = Console()
 
@@ -127,7 +127,7 @@ def _batch_text(key: str, **values: object) -> str:
     return lookup("cli/batch.yaml", key, "batch message", True, **values)
 
 
-def _answer_batch(bot, batch: Path, filters: Filters) -> None:
+def _answer_batch(bot: Bot, batch: Path, filters: Filters) -> None:
     """One JSON line out per line in: the answer, or {"line", "id", "error"}."""
     try:
         stream = sys.stdin.buffer if str(batch) == "-" else batch.open("rb")
