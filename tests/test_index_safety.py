@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -206,6 +208,30 @@ def test_a_damaged_store_is_reported_and_ingest_rebuild_recovers(tmp_path: Path,
     assert list(settings.data_dir.glob("chroma.broken-*"))
     found = json.loads(cli(settings, "search", "Which cluster runs on sunlight?", "--json").stdout)
     assert found[0]["source_id"] == "page"
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("how", ["overwritten", "deleted by hand"])
+def test_a_running_bot_moves_to_the_store_a_rebuild_makes(tmp_path: Path, how: str) -> None:
+    settings = Settings(pack=clean_pack(tmp_path / "pack"), data_dir=tmp_path / "data")
+    assert cli(settings, "ingest").returncode == 0
+    bot = Bot(settings)  # a long-running app's bot, store open
+    assert not bot.ask("Which cluster runs on sunlight?").abstained
+    if how == "overwritten":
+        _damage(settings.chroma_dir, how)
+        damaged = bot.ask("Which cluster runs on sunlight?")  # from open files, or a message
+        assert damaged.engine != "none" or "ingest --rebuild" in damaged.answer
+    else:
+        shutil.rmtree(settings.chroma_dir)  # the bot still reads the files it has open
+    page = {s.id: s for s in load_registry(settings.sources_file)}["page"]
+    write_snapshot(settings.snapshots_dir, page, PAGE.replace("seventeen", "nine").encode(), "html")
+
+    assert cli(settings, "ingest", "--rebuild").returncode == 0
+    time.sleep(settings.store.recheck_s)
+
+    answer = bot.ask("Which cluster runs on sunlight?")  # from the new store, not the old files
+    assert "nine universities" in answer.answer, answer.answer
+    assert answer.citations[0].source_id == "page"
 
 
 def test_a_second_ingest_waits_then_refuses_with_a_message(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ An embedded store on disk or a `chroma run` server; a store whose files cannot b
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,13 +34,24 @@ class IndexEmptyError(RuntimeError):
     """This pack has no live index yet."""
 
 
-def _forget_embedded(path: Path) -> None:
-    """Drop chromadb's per-process client for `path`, so the next open reads the disk anew."""
-    system = SharedSystemClient._identifier_to_system.pop(str(path), None)
+def forget_embedded(path: Path) -> None:
+    """Drop chromadb's per-process client for `path`, so the next open reads the disk anew.
+
+    The old one is not stopped: stores of this process that still hold it keep working on the
+    files they have open until they reopen too.
+    """
+    SharedSystemClient._identifier_to_system.pop(str(path), None)
     SharedSystemClient._identifier_to_refcount.pop(str(path), None)
-    if system is not None:
-        with contextlib.suppress(Exception):
-            system.stop()
+
+
+def store_file_id(settings: Settings) -> int | None:
+    """The embedded store's database file (inode), to notice it was replaced by a rebuild."""
+    if settings.store.host:
+        return None
+    try:
+        return (settings.chroma_dir / "chroma.sqlite3").stat().st_ino
+    except OSError:
+        return None
 
 
 def make_client(settings: Settings) -> chromadb.ClientAPI:
@@ -61,8 +71,27 @@ def make_client(settings: Settings) -> chromadb.ClientAPI:
     try:
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     except ChromaError as exc:
-        _forget_embedded(settings.chroma_dir)
-        raise corrupt_error(settings, exc) from exc
+        forget_embedded(settings.chroma_dir)  # chromadb keeps the half-made client otherwise
+        raise store_error(settings, exc) from exc
+
+
+_BUSY = ("locked", "busy", "timed out", "timeout")
+
+
+def store_error(
+    settings: Settings, exc: BaseException
+) -> StoreCorruptError | StoreUnavailableError:
+    """What an internal error of the store means: busy for a while, or damaged.
+
+    An embedded store that another process is writing can be locked for a moment; that is not
+    damage, and calling it damage would send an organiser to rebuild for nothing.
+    """
+    text = str(exc).lower()
+    if any(word in text for word in _BUSY):
+        return StoreUnavailableError(f"the index store is busy ({str(exc)[:200]})")
+    if not settings.store.host:
+        forget_embedded(settings.chroma_dir)  # the next open reads whatever is on disk then
+    return corrupt_error(settings, exc)
 
 
 def corrupt_error(settings: Settings, exc: BaseException) -> StoreCorruptError:
@@ -76,7 +105,7 @@ def corrupt_error(settings: Settings, exc: BaseException) -> StoreCorruptError:
 
 def move_aside(settings: Settings) -> Path:
     """Rename a damaged embedded store to `chroma.broken-<UTC time>` and return the new path."""
-    _forget_embedded(settings.chroma_dir)
+    forget_embedded(settings.chroma_dir)
     target = settings.chroma_dir.with_name(
         f"{settings.chroma_dir.name}.broken-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     )

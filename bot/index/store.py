@@ -26,9 +26,11 @@ from bot.index.client import (
     IndexMismatchError,
     StoreCorruptError,
     StoreUnavailableError,
-    corrupt_error,
+    forget_embedded,
     make_client,
     move_aside,
+    store_error,
+    store_file_id,
 )
 from bot.index.embeddings import SentenceEmbedder
 from bot.index.generations import Stamp, read_live
@@ -101,8 +103,10 @@ class IndexStore:
         self.chunker_version = chunker_version
         self.pinned = generation
         self.client = make_client(settings)
+        self._file_id = store_file_id(settings)
         self._view: _View | None = None
         self._checked_at = -math.inf
+        self._stale = False
         self._lock = threading.Lock()
         if generation is not None:
             with self._translated():
@@ -129,7 +133,10 @@ class IndexStore:
         try:
             yield
         except InternalError as exc:  # what Chroma raises for files it cannot read
-            raise corrupt_error(self.settings, exc) from exc
+            error = store_error(self.settings, exc)
+            if isinstance(error, StoreCorruptError):
+                self._stale = True  # reopen next time: `ingest --rebuild` may have replaced it
+            raise error from exc
         except (httpx.HTTPError, ConnectionError) as exc:
             where = f"{self.settings.store.host}:{self.settings.store.port}"
             raise StoreUnavailableError(f"cannot use the Chroma server at {where} ({exc})") from exc
@@ -143,6 +150,11 @@ class IndexStore:
         now = time.monotonic()
         if now - self._checked_at < age:
             return False
+        if self._stale or store_file_id(self.settings) != self._file_id:
+            # Found damaged, or moved aside and rebuilt by `ingest --rebuild`: open what is there.
+            forget_embedded(self.settings.chroma_dir)
+            self.client, self._view, self._stale = make_client(self.settings), None, False
+            self._file_id = store_file_id(self.settings)
         with self._lock:
             for _ in range(3):  # the pointer may move again while we open what it named
                 with self._translated():
