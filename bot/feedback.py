@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.index.namespace import pack_file
 from bot.models import Answer
 from bot.settings import Settings
 
@@ -153,7 +154,8 @@ _STORES_LOCK = threading.Lock()
 
 
 def feedback_path(settings: Settings) -> Path:
-    return settings.data_dir / "feedback.sqlite3"
+    """The pack's own feedback file, so packs sharing a data folder keep their votes apart."""
+    return pack_file(settings, "feedback.sqlite3")
 
 
 def feedback_store(settings: Settings) -> FeedbackStore:

@@ -103,6 +103,11 @@ class AgendaItem(_Model):
 
 
 class DebatePack(_Model):
+    id: str | None = Field(
+        None,
+        description="The pack's id, naming its index and databases in a shared data folder "
+        "(bot/index/namespace.py); unset means one made from the pack folder's name and path.",
+    )
     event: Event
     clusters: list[ClusterInfo]
     open_questions: list[OpenQuestion]

@@ -13,7 +13,7 @@ from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,9 +30,18 @@ class _Group(BaseModel):
 
 
 class StoreSettings(_Group):
-    collection: str = Field("debatebot", description="Chroma collection name.")
+    collection: str = Field(
+        "debatebot",
+        description="Prefix of the Chroma collection names (each pack and index generation "
+        "adds its own suffix, see bot/index/namespace.py).",
+    )
     host: str | None = Field(None, description="Chroma server host; unset means embedded store.")
     port: int = Field(8000, description="Chroma server port.")
+    recheck_s: float = Field(
+        0.5,
+        description="Seconds between looks at which index generation is live: a running app "
+        "picks up a rebuilt index at most this long after it goes live.",
+    )
 
 
 class EmbeddingSettings(_Group):
@@ -47,6 +56,11 @@ class EmbeddingSettings(_Group):
 class IngestSettings(_Group):
     max_chunk_chars: int = Field(900, description="Upper bound on a chunk's length.")
     max_file_mb: float = Field(40.0, description="Snapshots larger than this are refused.")
+    lock_wait_s: float = Field(
+        30.0,
+        description="How long an ingest waits for another one on the same data folder to "
+        "finish before it gives up with a message.",
+    )
 
 
 class FetchSettings(_Group):
@@ -213,12 +227,13 @@ class DebateSettings(_Group):
     submit_per_minute: int = Field(6, description="Submissions allowed per client per minute.")
     queue_db: Path | None = Field(
         None,
-        description="SQLite file of the audience queue; unset means <data_dir>/audience.sqlite3.",
+        description="SQLite file of the audience queue; unset means "
+        "<data_dir>/packs/<pack id>/audience.sqlite3.",
     )
     console_db: Path | None = Field(
         None,
         description="SQLite file of the agenda state and the prompt-feed audit log; unset "
-        "means <data_dir>/moderator.sqlite3.",
+        "means <data_dir>/packs/<pack id>/moderator.sqlite3.",
     )
     max_audience_chars: int = Field(
         500, description="Longest audience question accepted (characters, after cleaning)."
@@ -256,7 +271,11 @@ class Settings(BaseSettings):
     )
 
     pack: Path = Field(ROOT / "corpus", description="Debate pack folder (sources.yaml, ...).")
-    data_dir: Path = Field(ROOT / ".data", description="Index, databases and exports.")
+    data_dir: Path = Field(
+        default_factory=lambda: Path.cwd() / ".data",
+        description="Index, databases and exports; default `.data` in the working directory "
+        "(a relative path is taken from the working directory too).",
+    )
     offline: bool = Field(True, description="Never reach a model hub at run time.")
     store: StoreSettings = StoreSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
@@ -268,6 +287,12 @@ class Settings(BaseSettings):
     app: AppSettings = AppSettings()
     limits: LimitsSettings = LimitsSettings()
     debate: DebateSettings = DebateSettings()
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        # Made absolute once, so a child process started elsewhere uses the same folder.
+        return value.expanduser().absolute()
 
     @classmethod
     def settings_customise_sources(

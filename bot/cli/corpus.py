@@ -95,24 +95,42 @@ def fetch_cmd(
 @app.command("ingest")
 def ingest_cmd(
     rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="Drop the index and build it anew.")
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Build a new index beside the live one and swap when it is complete "
+            "(moves a damaged store aside first).",
+        ),
     ] = False,
 ) -> None:
     """Build or update the index from the snapshots (unchanged sources are skipped)."""
     from bot.index.build import ingest
+    from bot.index.lock import IngestBusyError
+    from bot.index.namespace import PackIdError
     from bot.index.store import IndexMismatchError, StoreUnavailableError
+    from bot.retrieve.tables import prepare_tables
 
     cfg = settings()
     srcs = _sources_or_exit()
     try:
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("indexing", total=len(srcs))
-            report = ingest(cfg, srcs, rebuild=rebuild, progress=lambda r: bar.advance(task))
-    except (IndexMismatchError, StoreUnavailableError) as exc:
+            report = ingest(
+                cfg,
+                srcs,
+                rebuild=rebuild,
+                progress=lambda r: bar.advance(task),
+                prepare=prepare_tables,
+            )
+    except (IndexMismatchError, StoreUnavailableError, IngestBusyError, PackIdError) as exc:
         raise fail(str(exc)) from exc
+    for note in report.notices:
+        console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     for r in report.sources:
         if r.status == "failed":
-            console.print(f"[red]failed[/red] {r.source_id}: {r.reason}")
+            console.print(f"[red]failed[/red] {r.source_id}: {r.reason}", highlight=False)
+        elif r.status == "missing" and r.chunks:
+            console.print(f"[yellow]missing[/yellow] {r.source_id}: {r.reason}", highlight=False)
         elif r.status == "indexed":
             console.print(f"[green]indexed[/green] {r.source_id}: {r.chunks} chunks")
         elif r.status == "removed":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -15,9 +16,10 @@ from rich.table import Table
 from bot.cli import app, fail, settings
 from bot.index.store import IndexMismatchError, StoreUnavailableError
 from bot.models import Answer
+from bot.prompts import lookup
 from bot.registry import RegistryError
 from bot.retrieve.hybrid import Filters
-from bot.service import IndexNotReadyError, get_bot
+from bot.service import Bot, IndexNotReadyError, get_bot
 
 console = Console()
 
@@ -86,6 +88,62 @@ def print_answer(answer: Answer) -> None:
     console.print(f"({answer.engine}, {answer.latency_ms:.0f} ms)", style="dim")
 
 
+def _json_kind(value: object) -> str:
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "true/false"}
+    kinds |= {int: "a number", float: "a number", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def batch_items(lines: Iterable[bytes]) -> Iterator[tuple[int, str | None, str | None, str]]:
+    """(line number, id, question, error) per non-blank line; exactly one of question/error.
+
+    Lines are decoded one by one, so a stray byte or a malformed line costs that line only.
+    """
+    for lineno, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw.decode("utf-8").lstrip("\ufeff"))
+        except UnicodeDecodeError as exc:
+            yield lineno, None, None, _batch_text("not_utf8", detail=str(exc))
+            continue
+        except ValueError as exc:
+            yield lineno, None, None, _batch_text("not_json", detail=str(exc))
+            continue
+        if not isinstance(item, dict):
+            yield lineno, None, None, _batch_text("not_object", kind=_json_kind(item))
+            continue
+        qid = None if item.get("id") is None else str(item["id"])
+        if "question" not in item:
+            yield lineno, qid, None, _batch_text("no_question")
+        elif not isinstance(item["question"], str):
+            kind = _json_kind(item["question"])
+            yield lineno, qid, None, _batch_text("question_not_text", kind=kind)
+        else:
+            yield lineno, qid, item["question"], ""
+
+
+def _batch_text(key: str, **values: object) -> str:
+    return lookup("cli/batch.yaml", key, "batch message", True, **values)
+
+
+def _answer_batch(bot: Bot, batch: Path, filters: Filters) -> None:
+    """One JSON line out per line in: the answer, or {"line", "id", "error"}."""
+    try:
+        stream = sys.stdin.buffer if str(batch) == "-" else batch.open("rb")
+    except OSError as exc:
+        raise fail(f"cannot read {batch}: {exc.strerror}") from exc
+    with stream:
+        for lineno, qid, question, error in batch_items(stream):
+            if question is not None:
+                try:
+                    typer.echo(bot.ask(question, filters=filters, qid=qid).model_dump_json())
+                    continue
+                except Exception as exc:  # one question's failure must not end the batch
+                    error = _batch_text("failed", detail=f"{type(exc).__name__}: {exc}")
+            typer.echo(json.dumps({"line": lineno, "id": qid, "error": error}, ensure_ascii=False))
+
+
 @app.command("ask")
 def ask_cmd(
     question: Annotated[str | None, typer.Argument(help="The question.")] = None,
@@ -104,19 +162,7 @@ def ask_cmd(
         raise fail(str(exc)) from exc
     filters = _filters(source, kind, cluster)
     if batch is not None:
-        stream = sys.stdin if str(batch) == "-" else batch.open(encoding="utf-8")
-        with stream:
-            for lineno, line in enumerate(stream, 1):
-                if not line.strip():
-                    continue
-                try:
-                    item = json.loads(line)
-                    qid, q = item.get("id"), item["question"]
-                except (ValueError, KeyError, AttributeError) as exc:
-                    typer.echo(json.dumps({"line": lineno, "error": f"bad input line: {exc}"}))
-                    continue
-                answer = bot.ask(str(q), filters=filters, qid=None if qid is None else str(qid))
-                typer.echo(answer.model_dump_json())
+        _answer_batch(bot, batch, filters)
         return
     if question is None:
         raise fail("give a question, or --batch FILE")

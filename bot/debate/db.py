@@ -13,17 +13,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bot.index.namespace import pack_file
 from bot.settings import Settings
 
 
 def queue_path(settings: Settings) -> Path:
-    """The audience queue's file (setting `debate.queue_db`)."""
-    return settings.debate.queue_db or settings.data_dir / "audience.sqlite3"
+    """The audience queue's file (setting `debate.queue_db`, else the pack's own folder)."""
+    return settings.debate.queue_db or pack_file(settings, "audience.sqlite3")
 
 
 def console_path(settings: Settings) -> Path:
-    """The agenda state and prompt-feed log (setting `debate.console_db`)."""
-    return settings.debate.console_db or settings.data_dir / "moderator.sqlite3"
+    """The agenda state and prompt-feed log (setting `debate.console_db`, else the pack's)."""
+    return settings.debate.console_db or pack_file(settings, "moderator.sqlite3")
 
 
 class Database:

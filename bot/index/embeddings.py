@@ -1,4 +1,8 @@
-"""Sentence embeddings from a local sentence-transformers model, loaded once per process."""
+"""Sentence embeddings from a local sentence-transformers model, loaded once per process.
+
+A plain mean-pooled model (the packaged default) runs through bot.index.mean_pooled, without
+importing sentence-transformers; anything else goes through sentence-transformers itself.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,21 @@ import threading
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from bot.index.mean_pooled import MeanPooledModel, plain_layout
 from bot.settings import PACKAGED_MODEL, Settings
 
 Encode = Callable[[list[str]], np.ndarray]  # unit-length vectors, one row per text
 
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+
+class Model(Protocol):
+    """What the embedder needs of a loaded model (sentence-transformers' or ours)."""
+
+    def get_sentence_embedding_dimension(self) -> int | None: ...
 
 
 class ModelUnavailableError(RuntimeError):
@@ -37,17 +45,21 @@ _LOAD_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def _load(name: str, offline: bool) -> SentenceTransformer:
+def _load(name: str, offline: bool) -> Model:
     if offline:
         # Refuse hub look-ups: a missing model must fail here, not hang on the venue Wi-Fi.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     path = resolve_model(name)
     try:
+        layout = plain_layout(Path(path))
+        if layout is not None:
+            return MeanPooledModel(Path(path), *layout, offline=offline)
+        from sentence_transformers import SentenceTransformer
+
         return SentenceTransformer(path, device="cpu", local_files_only=offline)
     except Exception as exc:  # the library raises many types for a missing model
         hint = (
@@ -65,7 +77,7 @@ class SentenceEmbedder(Embeddings):
         self.batch_size = batch_size
 
     @property
-    def model(self) -> SentenceTransformer:
+    def model(self) -> Model:
         with _LOAD_LOCK:
             return _load(self.model_name, self.offline)
 
@@ -73,7 +85,13 @@ class SentenceEmbedder(Embeddings):
         """Unit-length vectors, so a dot product is the cosine similarity."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self.model.encode(
+        model = self.model
+        if isinstance(model, MeanPooledModel):
+            vectors = model.encode(list(texts), self.batch_size)
+            if not model.normalize:
+                vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            return vectors
+        return model.encode(  # type: ignore[attr-defined]
             texts,
             batch_size=self.batch_size,
             normalize_embeddings=True,

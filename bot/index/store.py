@@ -1,35 +1,66 @@
 """Chunks in Chroma, through langchain-chroma: an embedded store on disk or a `chroma run` server.
 
-Two collections make one index: `<name>` holds the chunks, `<name>_sentences` holds one vector
-per sentence so the offline answer engine can score sentences without re-embedding them.
+Two collections make one generation of a pack's index (names in bot.index.namespace): one holds
+the chunks, `..._sentences` holds one vector per sentence so the offline answer engine can score
+sentences without re-embedding them. Which generation is live is bot.index.generations' job.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-import chromadb
+import httpx
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError, InternalError, NotFoundError
 from langchain_chroma import Chroma
 
+from bot.index.client import (
+    IndexEmptyError,
+    IndexMismatchError,
+    StoreCorruptError,
+    StoreUnavailableError,
+    forget_embedded,
+    make_client,
+    move_aside,
+    store_error,
+    store_file_id,
+)
 from bot.index.embeddings import SentenceEmbedder
-from bot.models import Chunk, chunk_id_of, sentence_id
+from bot.index.generations import Stamp, read_live
+from bot.index.namespace import generation_names
+from bot.index.records import (
+    PAGE,
+    chunk_to_metadata,
+    embedding_text,
+    get_all,
+    metadata_to_chunk,
+    sentence_embedding_text,
+    sentence_ids,
+)
+from bot.models import Chunk, chunk_id_of
+from bot.prompts import phrase
 from bot.settings import Settings
 
+__all__ = [  # what callers import from here, wherever it lives now
+    "IndexEmptyError",
+    "IndexMismatchError",
+    "IndexStore",
+    "StoreCorruptError",
+    "StoreUnavailableError",
+    "chunk_to_metadata",
+    "make_client",
+    "move_aside",
+    "sentence_ids",
+]
+
 SCHEMA_VERSION = "4"
-
-
-def embedding_text(chunk: Chunk) -> str:
-    """What a chunk's vector is made from: its heading path, then its text.
-
-    "CLAIRE (EU): ..." alone does not say it is an example of the academic cluster; the heading
-    path does, so a question about that cluster finds it.
-    """
-    return f"{chunk.section}\n{chunk.text}" if chunk.heading_path else chunk.text
 
 
 @dataclass
@@ -40,128 +71,158 @@ class IndexedSource:
     chunk_ids: list[str] = field(default_factory=list)
 
 
-class IndexMismatchError(RuntimeError):
-    """The index was built with another model or chunker; it must be rebuilt."""
+@dataclass(frozen=True)
+class _View:
+    """The two collections of one generation, as opened for one stamp."""
+
+    stamp: Stamp
+    chunks: Chroma
+    sentences: Chroma
 
 
-class StoreUnavailableError(RuntimeError):
-    """The Chroma server cannot be reached."""
-
-
-def make_client(settings: Settings) -> chromadb.ClientAPI:
-    """An embedded persistent client, or an HTTP client when a server host is set."""
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-    if settings.store.host:
-        try:
-            return chromadb.HttpClient(
-                host=settings.store.host, port=settings.store.port, settings=chroma_settings
-            )
-        except Exception as exc:
-            raise StoreUnavailableError(
-                f"cannot reach the Chroma server at {settings.store.host}:{settings.store.port}"
-                f" ({exc})"
-            ) from exc
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-
-
-PAGE = 5000  # rows per read: SQLite refuses queries with too many variables
-
-
-def get_all(collection: Any, include: list[str], where: dict | None = None) -> dict[str, list]:
-    """Every matching record of a collection, read page by page."""
-    out: dict[str, list] = {"ids": [], **{k: [] for k in include}}
-    offset = 0
-    while True:
-        got = collection.get(where=where, include=include, limit=PAGE, offset=offset)
-        out["ids"] += got["ids"]
-        for k in include:
-            out[k] += list(got[k] if got[k] is not None else [])
-        if len(got["ids"]) < PAGE:
-            return out
-        offset += PAGE
-
-
-def chunk_to_metadata(chunk: Chunk) -> dict[str, Any]:
-    """Chroma metadata holds scalars only, so lists travel as JSON."""
-    return {
-        "source_id": chunk.source_id,
-        "start": chunk.start,
-        "end": chunk.end,
-        "heading_path": json.dumps(chunk.heading_path, ensure_ascii=False),
-        "page": chunk.page if chunk.page is not None else -1,
-        "url": chunk.url,
-        "block_kind": chunk.block_kind,
-        "sentences": json.dumps(chunk.sentences),
-        "links_to": json.dumps(chunk.links_to),
-        "sentence_urls": json.dumps(chunk.sentence_urls, ensure_ascii=False),
-        "source_sha256": chunk.source_sha256,
-    }
-
-
-def metadata_to_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-    page = meta.get("page", -1)
-    return Chunk(
-        id=chunk_id,
-        source_id=meta["source_id"],
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        heading_path=json.loads(meta.get("heading_path") or "[]"),
-        page=None if page is None or int(page) < 0 else int(page),
-        url=meta["url"],
-        block_kind=meta.get("block_kind", "paragraph"),
-        sentences=[tuple(s) for s in json.loads(meta.get("sentences") or "[]")],
-        links_to=json.loads(meta.get("links_to") or "[]"),
-        sentence_urls=json.loads(meta.get("sentence_urls") or "[]"),
-        source_sha256=meta.get("source_sha256", ""),
-    )
-
-
-def sentence_embedding_text(chunk: Chunk, sentence: str) -> str:
-    """A sentence with its nearest heading: "Its annual budget..." is about CERN only in context."""
-    return f"{chunk.heading_path[-1]}: {sentence}" if chunk.heading_path else sentence
-
-
-def sentence_ids(chunk: Chunk) -> list[str]:
-    return [sentence_id(chunk.id, i) for i in range(len(chunk.sentences))]
+T = TypeVar("T")
 
 
 class IndexStore:
-    """The chunk and sentence collections of one index, with the model they were built with."""
+    """The chunk and sentence collections of one pack's index, with what they were built with.
 
-    def __init__(self, settings: Settings, embedder: SentenceEmbedder, chunker_version: str):
+    A reader follows the live pointer (bot.index.generations): `sync()` re-reads it, and a read
+    that finds its generation dropped by a rebuild moves to the live one and tries again. A
+    writer is pinned to one generation (`generation=`), the one it builds or updates.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: SentenceEmbedder,
+        chunker_version: str,
+        generation: str | None = None,
+    ):
         self.settings = settings
         self.embedder = embedder
         self.chunker_version = chunker_version
+        self.pinned = generation
         self.client = make_client(settings)
-        name = settings.store.collection
-        try:
-            self.chunks = self._collection(name)
-            self.sentences = self._collection(f"{name}_sentences")
-        except Exception as exc:
-            if settings.store.host:
-                raise StoreUnavailableError(
-                    f"cannot use the Chroma server at {settings.store.host}:"
-                    f"{settings.store.port} ({exc})"
-                ) from exc
-            raise
+        self._file_id = store_file_id(settings)
+        self._view: _View | None = None
+        self._checked_at = -math.inf
+        self._stale = False
+        self._lock = threading.Lock()
+        if generation is not None:
+            with self._translated():
+                self._view = self._open(Stamp(generation, ""), create=True)
+        else:
+            self.sync(max_age=0)
 
-    def _collection(self, name: str) -> Chroma:
-        return Chroma(
-            client=self.client,
-            collection_name=name,
-            embedding_function=self.embedder,
-            collection_configuration={"hnsw": {"space": "cosine"}},
+    def _open(self, stamp: Stamp, create: bool) -> _View:
+        chunks, sentences = (
+            Chroma(
+                client=self.client,
+                collection_name=name,
+                embedding_function=self.embedder,
+                collection_configuration={"hnsw": {"space": "cosine"}},
+                create_collection_if_not_exists=create,
+            )
+            for name in generation_names(self.settings, stamp.generation)
         )
+        return _View(stamp, chunks, sentences)
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Store calls inside turn the store's failures into the errors users get told."""
+        try:
+            yield
+        except InternalError as exc:  # what Chroma raises for files it cannot read
+            error = store_error(self.settings, exc)
+            if isinstance(error, StoreCorruptError):
+                self._stale = True  # reopen next time: `ingest --rebuild` may have replaced it
+            raise error from exc
+        except (httpx.HTTPError, ConnectionError) as exc:
+            where = f"{self.settings.store.host}:{self.settings.store.port}"
+            raise StoreUnavailableError(f"cannot use the Chroma server at {where} ({exc})") from exc
+
+    # --- which generation ------------------------------------------------------------
+    def sync(self, max_age: float | None = None) -> bool:
+        """Re-read the live pointer if it was last read over `max_age` s ago; True if it moved."""
+        if self.pinned is not None:
+            return False
+        age = self.settings.store.recheck_s if max_age is None else max_age
+        now = time.monotonic()
+        if now - self._checked_at < age:
+            return False
+        if self._stale or store_file_id(self.settings) != self._file_id:
+            # Found damaged, or moved aside and rebuilt by `ingest --rebuild`: open what is there.
+            forget_embedded(self.settings.chroma_dir)
+            self.client, self._view, self._stale = make_client(self.settings), None, False
+            self._file_id = store_file_id(self.settings)
+        with self._lock:
+            for _ in range(3):  # the pointer may move again while we open what it named
+                with self._translated():
+                    stamp = read_live(self.client, self.settings)
+                self._checked_at = now
+                current = self._view.stamp if self._view else None
+                if stamp == current:
+                    return False
+                if stamp is None:
+                    self._view = None
+                    return True
+                try:
+                    with self._translated():
+                        self._view = self._open(stamp, create=False)
+                    return True
+                except (NotFoundError, ValueError):
+                    continue
+            return False
+
+    @property
+    def stamp(self) -> Stamp | None:
+        """The generation and revision this store reads (None: no index yet)."""
+        view = self._view
+        return view.stamp if view else None
+
+    def _live_view(self) -> _View:
+        view = self._view
+        if view is None:
+            raise IndexEmptyError(phrase("index_missing"))
+        return view
+
+    @property
+    def chunks(self) -> Chroma:
+        return self._live_view().chunks
+
+    @property
+    def sentences(self) -> Chroma:
+        return self._live_view().sentences
+
+    def _read(self, op: Callable[[_View], T], empty: T) -> T:
+        """`op` on the current generation; if a rebuild dropped it meanwhile, on the live one.
+
+        A generation being dropped under a query fails in several ways (not found, a missing
+        segment); whatever the error, if the live pointer has moved the query runs again there.
+        """
+        for attempt in range(3):
+            view = self._view
+            if view is None:
+                return empty
+            try:
+                with self._translated():
+                    return op(view)
+            except (ChromaError, StoreCorruptError) as exc:
+                if self.pinned is not None or attempt == 2:
+                    raise
+                self.sync(max_age=0)
+                if self._view is view and not isinstance(exc, NotFoundError):
+                    raise  # the index did not move: the error is the store's own
+        return empty
 
     # --- what the index was built with -------------------------------------------------
     @property
     def info(self) -> dict[str, Any]:
-        return dict(self.chunks._collection.metadata or {})
+        view = self._view
+        return dict(view.chunks._collection.metadata or {}) if view else {}
 
     def count(self) -> int:
-        return self.chunks._collection.count()
+        return self._read(lambda v: v.chunks._collection.count(), 0)
 
     def check_compatible(self) -> None:
         """Refuse to read an index built with another embedding model or chunker."""
@@ -190,26 +251,31 @@ class IndexStore:
                 + "; re-index with `debatebot ingest --rebuild`"
             )
 
+    def is_compatible(self) -> bool:
+        try:
+            self.check_compatible()
+        except IndexMismatchError:
+            return False
+        return True
+
     def mark_built(self) -> None:
+        """Record what this generation was built with (a writer, before it goes live)."""
         meta = {
             "embedding_model": self.settings.embedding.model,
             "chunker_version": self.chunker_version,
             "schema_version": SCHEMA_VERSION,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        self.chunks._collection.modify(metadata=meta)
-
-    def reset(self) -> None:
-        """Drop both collections (a rebuild with another model starts empty)."""
-        self.chunks.delete_collection()
-        self.sentences.delete_collection()
-        self.__init__(self.settings, self.embedder, self.chunker_version)  # type: ignore[misc]
+        with self._translated():
+            self.chunks._collection.modify(metadata=meta)
 
     # --- writing ---------------------------------------------------------------------
     def indexed_records(self) -> dict[str, IndexedSource]:
         """source id -> its snapshot hashes and chunk ids, from one read of the index."""
-        got = get_all(self.chunks._collection, ["metadatas"])
+        got = self._read(lambda v: get_all(v.chunks._collection, ["metadatas"]), None)
         out: dict[str, IndexedSource] = {}
+        if got is None:
+            return out
         for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
             rec = out.setdefault(meta["source_id"], IndexedSource())
             rec.hashes.add(meta.get("source_sha256", ""))
@@ -221,7 +287,10 @@ class IndexStore:
         return {sid: rec.hashes for sid, rec in self.indexed_records().items()}
 
     def chunk_ids(self, source_id: str) -> list[str]:
-        return get_all(self.chunks._collection, [], where={"source_id": source_id})["ids"]
+        got = self._read(
+            lambda v: get_all(v.chunks._collection, [], where={"source_id": source_id}), None
+        )
+        return got["ids"] if got else []
 
     def add(self, chunks: list[Chunk]) -> None:
         """Upsert chunks and their sentences (ids are content-derived, so this is idempotent)."""
@@ -229,12 +298,13 @@ class IndexStore:
             return
         texts = [c.text for c in chunks]
         vectors = self.embedder.encode([embedding_text(c) for c in chunks])
-        self.chunks._collection.upsert(
-            ids=[c.id for c in chunks],
-            documents=texts,
-            metadatas=[chunk_to_metadata(c) for c in chunks],
-            embeddings=vectors,
-        )
+        with self._translated():
+            self.chunks._collection.upsert(
+                ids=[c.id for c in chunks],
+                documents=texts,
+                metadatas=[chunk_to_metadata(c) for c in chunks],
+                embeddings=vectors,
+            )
         s_ids, s_texts, s_meta, s_embed = [], [], [], []
         for c in chunks:
             for sid, (a, b) in zip(sentence_ids(c), c.sentences, strict=True):
@@ -251,25 +321,89 @@ class IndexStore:
                     }
                 )
         if s_ids:
-            self.sentences._collection.upsert(
-                ids=s_ids,
-                documents=s_texts,
-                metadatas=s_meta,
-                embeddings=self.embedder.encode(s_embed),
+            s_vectors = self.embedder.encode(s_embed)
+            with self._translated():
+                self.sentences._collection.upsert(
+                    ids=s_ids, documents=s_texts, metadatas=s_meta, embeddings=s_vectors
+                )
+
+    def copy_source(self, other: IndexStore, source_id: str) -> int:
+        """Copy one source's chunks and sentences, vectors and all, from another generation."""
+        include = ["documents", "metadatas", "embeddings"]
+        where = {"source_id": source_id}
+        copied = 0
+        for kind in ("chunks", "sentences"):
+            got = other._read(
+                lambda v, k=kind: get_all(getattr(v, k)._collection, include, where), None
             )
+            if not got or not got["ids"]:
+                continue
+            for i in range(0, len(got["ids"]), PAGE):
+                part = slice(i, i + PAGE)
+                with self._translated():
+                    getattr(self, kind)._collection.upsert(
+                        ids=got["ids"][part],
+                        documents=got["documents"][part],
+                        metadatas=got["metadatas"][part],
+                        embeddings=np.asarray(got["embeddings"][part], dtype=np.float32),
+                    )
+            copied = copied or len(got["ids"])
+        return copied
 
     def delete_ids(self, ids: list[str]) -> None:
         for i in range(0, len(ids), PAGE):
             page = ids[i : i + PAGE]
-            self.chunks._collection.delete(ids=page)
-            self.sentences._collection.delete(where={"chunk_id": {"$in": page}})
+            with self._translated():
+                self.chunks._collection.delete(ids=page)
+                self.sentences._collection.delete(where={"chunk_id": {"$in": page}})
 
     # --- reading ---------------------------------------------------------------------
     def all_chunks(self) -> list[Chunk]:
-        got = get_all(self.chunks._collection, ["documents", "metadatas"])
+        got = self._read(lambda v: get_all(v.chunks._collection, ["documents", "metadatas"]), None)
+        if not got:
+            return []
         return [
             metadata_to_chunk(i, d, m)
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+
+    def all_chunks_with_vectors(self) -> tuple[list[Chunk], np.ndarray]:
+        """Every chunk, and its vector in the same order (one row each), in one read."""
+        include = ["documents", "metadatas", "embeddings"]
+        got = self._read(lambda v: get_all(v.chunks._collection, include), None)
+        if not got or not got["ids"]:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        chunks = [
+            metadata_to_chunk(i, d, m)
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+        return chunks, np.asarray(got["embeddings"], dtype=np.float32)
+
+    def _nearest(
+        self, kind: str, vector: list[float], k: int, where: dict[str, Any] | None
+    ) -> list[tuple[str, float]]:
+        """(record id, cosine similarity) of the k nearest records of `kind` ('chunks' or
+        'sentences'); none from an empty index.
+
+        Fewer than k results can also mean a generation half dropped by a rebuild: then the live
+        pointer is read again, and the query runs on the new generation if it has moved.
+        """
+        for _ in range(2):
+            res = self._read(
+                lambda v: getattr(v, kind)._collection.query(
+                    query_embeddings=[vector],
+                    n_results=k,
+                    where=where or None,
+                    include=["distances"],
+                ),
+                None,
+            )
+            if res is None:
+                return []
+            if len(res["ids"][0]) >= k or not self.sync(max_age=0):
+                break
+        return [
+            (i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)
         ]
 
     def dense(
@@ -279,12 +413,7 @@ class IndexStore:
 
         No count() first: at 100k chunks it costs more than the query itself.
         """
-        res = self.chunks._collection.query(
-            query_embeddings=[vector], n_results=k, where=where or None, include=["distances"]
-        )
-        return [
-            (i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)
-        ]
+        return self._nearest("chunks", vector, k, where)
 
     def dense_sentences(
         self, vector: list[float], k: int, where: dict[str, Any] | None = None
@@ -295,22 +424,28 @@ class IndexStore:
         paragraph as a whole is. The chunk id is read off the sentence id, because fetching
         metadata with the results doubles the query's cost.
         """
-        res = self.sentences._collection.query(
-            query_embeddings=[vector], n_results=k, where=where or None, include=["distances"]
-        )
         best: dict[str, float] = {}
-        for sid, dist in zip(res["ids"][0], res["distances"][0], strict=True):
-            best.setdefault(chunk_id_of(sid), 1.0 - float(dist))
+        for sid, score in self._nearest("sentences", vector, k, where):
+            best.setdefault(chunk_id_of(sid), score)
         return list(best.items())
+
+    def _vectors(self, kind: str, **query: Any) -> dict[str, np.ndarray]:
+        got = self._read(
+            lambda v: getattr(v, kind)._collection.get(include=["embeddings"], **query), None
+        )
+        if not got:
+            return {}
+        return {
+            i: np.asarray(e, dtype=np.float32)
+            for i, e in zip(got["ids"], got["embeddings"], strict=True)
+        }
+
+    def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Chunk id -> unit vector of the whole chunk."""
+        return self._vectors("chunks", ids=chunk_ids) if chunk_ids else {}
 
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         """Sentence id -> unit vector, for the sentences of these chunks."""
         if not chunk_ids:
             return {}
-        got = self.sentences._collection.get(
-            where={"chunk_id": {"$in": chunk_ids}}, include=["embeddings"]
-        )
-        return {
-            i: np.asarray(e, dtype=np.float32)
-            for i, e in zip(got["ids"], got["embeddings"], strict=True)
-        }
+        return self._vectors("sentences", where={"chunk_id": {"$in": chunk_ids}})

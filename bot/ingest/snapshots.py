@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.ingest.messages import message
 from bot.registry import Format, Source
 
 EXTENSIONS: dict[Format, str] = {
@@ -103,9 +104,46 @@ def write_snapshot(
     return meta, True
 
 
+class SnapshotError(ValueError):
+    """A snapshot that must not be indexed: outside its folder, or not the bytes fetched."""
+
+
+def snapshot_file(snapshots_dir: Path, meta: SnapshotMeta) -> Path:
+    """The snapshot's path; refuses a `file` that leads out of the snapshots folder.
+
+    The metadata is data from the pack, not code: '../../etc/passwd' or a symlink out of the
+    folder must never get a file of the machine indexed and quoted.
+    """
+    folder = snapshots_dir.resolve()
+    path = (folder / meta.file).resolve()
+    if not path.is_relative_to(folder) or path == folder:
+        raise SnapshotError(message("snapshot_outside", file=meta.file))
+    return path
+
+
+def verified_snapshot(snapshots_dir: Path, meta: SnapshotMeta, max_bytes: int) -> Path:
+    """The snapshot's path once its bytes match the recorded sha256 (files over `max_bytes`
+    are left to the loader, which refuses them by size)."""
+    path = snapshot_file(snapshots_dir, meta)
+    if path.stat().st_size <= max_bytes:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != meta.sha256:
+            raise SnapshotError(
+                message("snapshot_changed", meta=meta_path(snapshots_dir, meta.source_id).name)
+            )
+    return path
+
+
 def snapshot_status(snapshots_dir: Path, source: Source) -> tuple[str, SnapshotMeta | None]:
-    """'present' with its metadata, or 'missing'."""
+    """'present' with its metadata, or 'missing' (a file outside the folder counts as missing)."""
     meta = read_meta(snapshots_dir, source.id)
-    if meta and (snapshots_dir / meta.file).exists():
-        return "present", meta
-    return "missing", None
+    if meta is None:
+        return "missing", None
+    try:
+        present = snapshot_file(snapshots_dir, meta).exists()
+    except SnapshotError:
+        present = False
+    return ("present", meta) if present else ("missing", None)

@@ -17,7 +17,7 @@ import numpy as np
 from bot.index.store import IndexStore
 from bot.models import Chunk, Passage
 from bot.registry import Source
-from bot.retrieve.lexical import LexicalIndex
+from bot.retrieve.tables import ChunkTable, load_table
 from bot.retrieve.text import Rarity
 from bot.settings import RetrievalSettings
 
@@ -52,52 +52,43 @@ class Retriever:
     settings: RetrievalSettings
     registry: list[Source]
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _built_at: str | None = None
-    _chunks: dict[str, Chunk] = field(default_factory=dict)
-    _lexical: LexicalIndex | None = None
-    _headings: set[str] = field(default_factory=set)
-    _by_source: dict[str, list[Chunk]] = field(default_factory=dict)
+    _table: ChunkTable | None = None
 
-    def refresh(self) -> None:
-        """Reload the chunk table and BM25 when the index was rebuilt since the last look.
+    def refresh(self) -> ChunkTable:
+        """The chunk table and BM25 of the live index, reloaded when a new one went live.
 
-        An empty table is always re-read (cheaply), so an index built after start-up is seen.
+        The store re-reads the live pointer at most every `store.recheck_s` seconds; a saved
+        table (bot.retrieve.tables) makes the reload a file read rather than a Chroma scan.
         """
-        built_at = self.store.info.get("built_at")
+        self.store.sync()
+        table = self._table
+        if table is not None and table.stamp == self.store.stamp:
+            return table
         with self._lock:
-            if self._lexical is not None and built_at == self._built_at and self._chunks:
-                return
-            chunks = self.store.all_chunks()
-            self._chunks = {c.id: c for c in chunks}
-            self._by_source = {}
-            for c in sorted(chunks, key=lambda c: c.start):
-                self._by_source.setdefault(c.source_id, []).append(c)
-            # Headings are kept for the structure answers; as search results they crowd out.
-            self._headings = {c.id for c in chunks if c.block_kind == "heading"}
-            self._lexical = LexicalIndex([c for c in chunks if c.id not in self._headings])
-            self._built_at = built_at
-            if chunks:
-                # The chunk table is large and long-lived; left to the cyclic collector, its
-                # full passes stall a search now and then (p95 46 ms, max 0.9 s at 100k chunks).
-                gc.collect()
-                gc.freeze()
+            table = self._table
+            if table is None or table.stamp != self.store.stamp:
+                table = load_table(self.store)
+                self._table = table
+                if table.chunks:
+                    # The chunk table is large and long-lived; left to the cyclic collector,
+                    # its full passes stall a search now and then (p95 46 ms, max 0.9 s at
+                    # 100k chunks).
+                    gc.collect()
+                    gc.freeze()
+            return table
 
     @property
     def idf(self) -> Rarity:
         """Word rarity over the indexed chunks, for weighting lexical evidence."""
-        self.refresh()
-        assert self._lexical is not None
-        return self._lexical.idf
+        return self.refresh().lexical.idf
 
     @property
     def chunks(self) -> dict[str, Chunk]:
-        self.refresh()
-        return self._chunks
+        return self.refresh().chunks
 
     def chunks_of(self, source_id: str) -> list[Chunk]:
         """A source's chunks in reading order (sorted once per index version)."""
-        self.refresh()
-        return self._by_source.get(source_id, [])
+        return self.refresh().by_source.get(source_id, [])
 
     def query_vector(self, query: str, context: str = "") -> np.ndarray:
         """The query's unit vector, leaning towards the earlier turns when there are some."""
@@ -119,10 +110,27 @@ class Retriever:
         """The k best passages; `context` (earlier turns) steers a follow-up question.
 
         Pass `qvec` (from `query_vector`) when the caller needs the vector too, so the model
-        runs once per question.
+        runs once per question. A rebuild that goes live during the search (the store then
+        moves to the new generation) makes it run once more on the new table.
         """
-        self.refresh()
-        assert self._lexical is not None
+        if qvec is None:
+            qvec = self.query_vector(query, context)
+        for _ in range(2):
+            table = self.refresh()
+            passages = self._search(table, query, k, filters, context, qvec)
+            if self.store.stamp == table.stamp:
+                break
+        return passages
+
+    def _search(
+        self,
+        table: ChunkTable,
+        query: str,
+        k: int | None,
+        filters: Filters | None,
+        context: str,
+        qvec: np.ndarray,
+    ) -> list[Passage]:
         k = k or self.settings.k
         n = max(self.settings.candidates, k)
         allowed_sources = (filters or Filters()).source_ids(self.registry)
@@ -131,45 +139,41 @@ class Retriever:
         where = {"source_id": {"$in": sorted(allowed_sources)}} if allowed_sources else None
         # Over-fetch by the headings that may come back rather than filter in the store:
         # a metadata filter makes Chroma scan, which costs far more at 100k chunks.
-        extra = min(len(self._headings), 50)
+        extra = min(len(table.headings), 50)
 
-        if qvec is None:
-            qvec = self.query_vector(query, context)
+        def drop_headings(ranking: list[tuple[str, float]]) -> list[tuple[str, float]]:
+            return [(cid, score) for cid, score in ranking if cid not in table.headings]
+
         dense = (
-            self._drop_headings(self.store.dense(qvec.tolist(), n + extra, where))
+            drop_headings(self.store.dense(qvec.tolist(), n + extra, where))
             if self.settings.w_chunk
             else []
         )
-        sentences = self._drop_headings(
-            self.store.dense_sentences(qvec.tolist(), 2 * n + extra, where)
-        )
+        sentences = drop_headings(self.store.dense_sentences(qvec.tolist(), 2 * n + extra, where))
         allowed_chunks = (
             None
             if allowed_sources is None
-            else {c.id for sid in allowed_sources for c in self._by_source.get(sid, ())}
+            else {c.id for sid in allowed_sources for c in table.by_source.get(sid, ())}
         )
         lexical_query = f"{query} {context}" if context else query
-        lexical = self._lexical.search(lexical_query, n, allowed_chunks)
+        lexical = table.lexical.search(lexical_query, n, allowed_chunks)
 
         fused = self._fuse(dense, sentences, lexical)
         if not fused:
             return []
         ranked = [cid for cid, _ in sorted(fused.items(), key=lambda kv: -kv[1])]
-        ranked = [cid for cid in ranked if cid in self._chunks]
-        chosen = self._mmr(ranked[:n], qvec, fused, k)
+        ranked = [cid for cid in ranked if cid in table.chunks]
+        chosen = self._mmr(table, ranked[:n], qvec, fused, k)
         dense_map, lex_map = dict(dense), dict(lexical)
         return [
             Passage(
-                chunk=self._chunks[cid],
+                chunk=table.chunks[cid],
                 score=fused[cid],
                 dense=dense_map.get(cid),
                 lexical=lex_map.get(cid),
             )
             for cid in chosen
         ]
-
-    def _drop_headings(self, ranking: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        return [(cid, score) for cid, score in ranking if cid not in self._headings]
 
     def _fuse(
         self,
@@ -198,21 +202,24 @@ class Retriever:
         return {cid: v / best for cid, v in fused.items()} if best > 0 else fused
 
     def _mmr(
-        self, candidates: list[str], qvec: np.ndarray, fused: dict[str, float], k: int
+        self,
+        table: ChunkTable,
+        candidates: list[str],
+        qvec: np.ndarray,
+        fused: dict[str, float],
+        k: int,
     ) -> list[str]:
         """Maximal marginal relevance with a per-source cap, so one source cannot crowd out."""
         if len(candidates) <= 1:
             return candidates[:k]
-        got = self.store.chunks._collection.get(ids=candidates, include=["embeddings"])
-        vecs = {
-            i: np.asarray(e, dtype=np.float32)
-            for i, e in zip(got["ids"], got["embeddings"], strict=True)
-        }
+        vecs = table.vectors_of(candidates)
+        if vecs is None:
+            vecs = self.store.chunk_vectors(candidates)
         lam = self.settings.mmr_lambda
         per_source: dict[str, int] = {}
         chosen: list[str] = []
         pool = [c for c in candidates if c in vecs]
-        source_of = {cid: self._chunks[cid].source_id for cid in pool}
+        source_of = {cid: table.chunks[cid].source_id for cid in pool}
         while pool and len(chosen) < k:
             best, best_score = None, -1e9
             several_sources = len({source_of[p] for p in pool}) > 1
@@ -230,6 +237,6 @@ class Retriever:
                 break
             chosen.append(best)
             pool.remove(best)
-            src = self._chunks[best].source_id
+            src = table.chunks[best].source_id
             per_source[src] = per_source.get(src, 0) + 1
         return chosen

@@ -1,8 +1,13 @@
-"""BM25 over the indexed chunks (bm25s: sparse matrices, fast enough for 100k chunks)."""
+"""BM25 over the indexed chunks (bm25s: sparse matrices, fast enough for 100k chunks).
+
+It can be saved and loaded (bm25s's own format: JSON and numpy arrays, read without pickle),
+so a new process need not re-tokenize every chunk.
+"""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -17,16 +22,40 @@ def _chunk_terms(chunk: Chunk) -> list[str]:
 
 
 class LexicalIndex:
-    """An in-memory BM25 index, rebuilt from the store's chunks when the store changes."""
+    """An in-memory BM25 index over chunks, built from them or loaded from a saved copy."""
 
     def __init__(self, chunks: list[Chunk]) -> None:
-        self.ids = [c.id for c in chunks]
-        self.position = {cid: i for i, cid in enumerate(self.ids)}
-        self.bm25 = bm25s.BM25()
+        bm25 = bm25s.BM25()
         corpus = [_chunk_terms(c) or ["_"] for c in chunks]
         if corpus:
-            self.bm25.index(corpus, show_progress=False)
-        self.idf = Rarity.of(self._idf() if corpus else {})
+            bm25.index(corpus, show_progress=False)
+        self._setup([c.id for c in chunks], bm25)
+
+    def _setup(self, ids: list[str], bm25: bm25s.BM25) -> None:
+        self.ids = ids
+        self.position = {cid: i for i, cid in enumerate(ids)}
+        self.bm25 = bm25
+        self.idf = Rarity.of(self._idf() if ids else {})
+
+    def save(self, folder: Path) -> None:
+        """Write the BM25 matrices and vocabulary to `folder` (nothing for an empty index)."""
+        if self.ids:
+            self.bm25.save(folder, allow_pickle=False, show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, ids: list[str]) -> LexicalIndex:
+        """The index `save` wrote for chunks `ids` (in the order it was built with)."""
+        index = cls.__new__(cls)
+        if ids:
+            bm25 = bm25s.BM25.load(folder, allow_pickle=False, show_progress=False)
+            if bm25.scores["num_docs"] != len(ids):
+                raise ValueError(
+                    f"{folder}: BM25 of {bm25.scores['num_docs']} chunks, not {len(ids)}"
+                )
+        else:
+            bm25 = bm25s.BM25()
+        index._setup(ids, bm25)
+        return index
 
     def _idf(self) -> dict[str, float]:
         """Smoothed inverse document frequency of each word, read off the BM25 matrix.
