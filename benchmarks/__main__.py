@@ -17,6 +17,7 @@ ALL = [
     "bench_ingest",
     "bench_search",
     "bench_eval",
+    "bench_answer",
     "bench_coldstart",
     "bench_app",
     "bench_audience",

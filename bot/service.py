@@ -31,6 +31,7 @@ from bot.answer import (
 from bot.citations import renumber
 from bot.corpus import Corpus
 from bot.index.build import open_store
+from bot.index.report import IngestReport, last_ingest_report
 from bot.index.store import IndexMismatchError, IndexStore, StoreUnavailableError
 from bot.lexicon import load_lexicon
 from bot.models import Answer, Chunk, Passage
@@ -175,6 +176,10 @@ class Bot:
     def idf(self) -> Rarity:
         """How rare each word is in the index (for weighing word overlap)."""
         return self.retriever.idf
+
+    def ingest_report(self) -> IngestReport | None:
+        """What the last finished ingest of this pack did to each source (None: never ingested)."""
+        return last_ingest_report(self.settings)
 
     @property
     def version(self) -> str:

@@ -18,6 +18,7 @@ from bot.ingest.snapshots import write_snapshot
 from bot.registry import load_registry
 from bot.service import Bot
 from bot.settings import ROOT, Settings, StoreSettings
+from bot.ui.reading_list import reading_list
 
 POST = ROOT / "corpus" / "snapshots" / "simon-cern-for-ai.wp.json"
 
@@ -155,6 +156,10 @@ def test_ingest_reports_each_source_and_keeps_going(pack_dir: Path, tmp_path: Pa
     hits = bot.search("Which lab serves crème coffee?", k=3)
     assert hits[0].chunk.source_id == "latin"
     assert "Zürich" in hits[0].chunk.text
+    # a fresh process (a new Bot) reads the saved report: the reading list says why each failed
+    listed = {e.id: e for e in reading_list(Bot(settings))}
+    assert listed["broken"].status == "failed" and listed["broken"].reason == reasons["broken"]
+    assert listed["unfetched"].status == "missing" and listed["page"].status == "indexed"
 
 
 def test_reingest_is_idempotent_and_replaces_changed_sources(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from browser_setup import running_app
 from gradio_client import Client
 
 from bot.debate.texts import message
+from bot.feedback import feedback_path
 from bot.settings import Settings
 from bot.ui.identity import COOKIE
 
@@ -137,7 +138,7 @@ def test_a_new_session_hash_per_call_does_not_reset_the_limit(app, built_setting
 
 
 def _feedback_rows(settings: Settings) -> int:
-    path = settings.data_dir / "feedback.sqlite3"
+    path = feedback_path(settings)
     if not path.exists():
         return 0
     with sqlite3.connect(path) as conn:

@@ -63,6 +63,8 @@ def test_a_rebuild_while_the_app_answers_loses_no_question(
     if store == "chroma run":
         monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
         monkeypatch.setenv("CHROMA_PORT", str(request.getfixturevalue("chroma_server")))
+    # one client asks back to back here: lift the per-attendee cap, which has tests of its own
+    monkeypatch.setenv("DEBATEBOT_LIMITS__ASK_PER_MINUTE", str(10 * MAX_QUESTIONS))
     settings = Settings(pack=swap_pack(tmp_path / "pack"), data_dir=tmp_path / "data")
     first = cli(settings, "ingest")
     assert first.returncode == 0, first.stdout + first.stderr

@@ -41,12 +41,16 @@ class ReadingListEntry(BaseModel):
 
 
 def failure_reasons(bot: Bot) -> dict[str, str]:
-    """Why each source failed at the last ingest, by source id.
-
-    The one place a persisted ingest report plugs in; until the index keeps one, nothing is
-    known to have failed and a source without chunks reads as missing or not indexed yet.
-    """
-    return {}
+    """Why each source failed at the pack's last ingest, by source id (read from its saved report,
+    so a server shows what an ingest in another process found)."""
+    report = bot.ingest_report()
+    if report is None:
+        return {}
+    return {
+        s.source_id: s.reason or "failed at the last ingest"
+        for s in report.sources
+        if s.status == "failed"
+    }
 
 
 def source_states(bot: Bot) -> dict[str, State]:
