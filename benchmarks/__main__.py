@@ -1,6 +1,7 @@
 """`python -m benchmarks [--write] [names...]`: run the benchmarks and print their figures.
 
-With --write the output replaces the results section of docs/BENCHMARKS.md.
+With --write the output replaces the "latest run" section at the end of docs/BENCHMARKS.md;
+the measured-and-explained sections above it are kept (they are edited by hand after a run).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ALL = [
     "bench_brief",
 ]
 DOC = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
-MARK = "<!-- results -->"
+MARK = "<!-- latest run -->"
 
 
 def main(argv: list[str]) -> None:
@@ -41,12 +42,12 @@ def main(argv: list[str]) -> None:
         parts.append(module.main())
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = (
-        f"{MARK}\n\nLatest run: {stamp}, {platform.machine()}, Python "
+        f"{MARK}\n\n## Latest automatic run\n\n{stamp}, {platform.machine()}, Python "
         f"{platform.python_version()}, 2 cores, CPU only.\n\n" + "\n".join(parts)
     )
     if write and DOC.exists():
-        head = DOC.read_text(encoding="utf-8").split(MARK)[0]
-        DOC.write_text(head + body, encoding="utf-8")
+        head = DOC.read_text(encoding="utf-8").split(MARK)[0].rstrip("\n")
+        DOC.write_text(head + "\n\n" + body, encoding="utf-8")
         print(f"wrote {DOC}")
 
 
