@@ -38,3 +38,12 @@ def launch(p, profile: Path, **kw):
     return p.chromium.launch_persistent_context(
         str(profile), executable_path=str(CHROMIUM), args=ARGS, headless=True, **kw
     )
+
+
+# Gradio's status tracker shows a red "Error" pill over a component whose event failed.
+ERROR_BADGE = '[data-testid="status-tracker"] .error'
+
+
+def failed_components(page) -> list[str]:
+    """The visible error pills on the page: an event that failed shows one to the attendee."""
+    return [e.inner_text() for e in page.locator(ERROR_BADGE).all() if e.is_visible()]

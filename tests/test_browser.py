@@ -27,7 +27,7 @@ from attendee_page import (
     too_faint,
     wait_for_answers,
 )
-from browser_setup import CHROMIUM, launch, running_app
+from browser_setup import CHROMIUM, failed_components, launch, running_app
 from gradio_client import Client
 
 from bot.feedback import FeedbackStore, feedback_path
@@ -173,6 +173,7 @@ def test_answer_once_footnotes_panel_and_scroll(
     assert not covered(page, ANSWERS)
     shown_all = page.inner_text("body")
     assert not [t for t in TECHNICAL if t in shown_all]
+    assert not failed_components(page), "no event on the page failed"
     page.screenshot(path=artifacts / f"browser-{page.name}-answer.png")
     if page.name == "phone":
         page.screenshot(path=artifacts / "attendee-phone.png")

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from _console import console_settings, serve
-from browser_setup import CHROMIUM, launch
+from browser_setup import CHROMIUM, failed_components, launch
 from gradio_client import Client
 
 from bot.debate.texts import message
@@ -136,6 +136,7 @@ def test_attendee_panel_sends_shows_and_upvotes_once(
         box = long_item.bounding_box()
         assert box is not None and box["x"] + box["width"] <= width
         page.locator("#aq-panel").scroll_into_view_if_needed()
+        assert not failed_components(page), "reloads and the panel's events leave no error"
         page.screenshot(path=str(artifacts / f"attendee_panel_{width}.png"), full_page=True)
 
 
