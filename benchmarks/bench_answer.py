@@ -8,28 +8,18 @@ warm process, after one untimed pass so caches hold what a running app holds. Th
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from benchmarks.common import percentile, table
+from benchmarks.common import default_pack_bot, percentile, table
 
 PASSES = 2  # timed passes over all questions, after the warm-up pass
 
 
 def main() -> str:
-    from bot import pack
     from bot.evaluate import DEFAULT_SET, HELD_OUT_SETS, load_set
-    from bot.index.build import ingest
-    from bot.service import Bot
-    from bot.settings import Settings
 
     questions = [i.question for p in (DEFAULT_SET, *HELD_OUT_SETS) for i in load_set(p)]
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
-        ingest(settings, pack.sources(settings))
-        bot = Bot(settings)
-        bot.warm()
+    with default_pack_bot() as bot:
         embedder = bot.store.embedder
         encode = embedder.encode
         calls: list[int] = [0]

@@ -11,11 +11,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import table
+from benchmarks.common import default_pack_bot, table
 
 FORMATS = ("md", "html", "pdf")
 COLD_RUNS = 2
@@ -36,22 +35,14 @@ def _cold(fmt: str, data_dir: Path, out: Path) -> float:
 
 
 def main() -> str:
-    from bot import pack
     from bot.brief.pack import build_brief
     from bot.brief.render import FORMATS as RENDER
-    from bot.index.build import ingest
-    from bot.service import Bot
-    from bot.settings import Settings
 
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "data"
-        settings = Settings(data_dir=data)
-        ingest(settings, pack.sources(settings))
-        bot = Bot(settings)
-        bot.warm()
+    with default_pack_bot() as bot:
+        data = bot.settings.data_dir
         for fmt in FORMATS:
-            out = Path(tmp) / f"briefing.{fmt}"
+            out = data.parent / f"briefing.{fmt}"
             cold = [_cold(fmt, data, out) for _ in range(COLD_RUNS)]
             warm, build = [], []
             for _ in range(WARM_RUNS):

@@ -3,23 +3,13 @@ the sets written blind after calibration (how far the calibration carries)."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
-from benchmarks.common import table
+from benchmarks.common import default_pack_bot, table
 
 
 def main() -> str:
-    from bot import pack
     from bot.evaluate import DEFAULT_SET, FLOORS, HELD_OUT_SETS, evaluate
-    from bot.index.build import ingest
-    from bot.service import Bot
-    from bot.settings import Settings
 
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
-        ingest(settings, pack.sources(settings))
-        bot = Bot(settings)
+    with default_pack_bot() as bot:
         reports = {p.stem: evaluate(bot, p) for p in (DEFAULT_SET, *HELD_OUT_SETS)}
     dev = reports[DEFAULT_SET.stem]
     rows = [

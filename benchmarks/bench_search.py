@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import summary, table, timed
+from benchmarks.common import default_pack_bot, summary, table, timed
 
 N_QUERIES = 200
 SYNTHETIC_CHUNKS = 100_000
@@ -29,16 +29,7 @@ def _questions() -> list[str]:
 
 
 def bench_default() -> dict:
-    from bot import pack
-    from bot.index.build import ingest
-    from bot.service import Bot
-    from bot.settings import Settings
-
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
-        ingest(settings, pack.sources(settings))
-        bot = Bot(settings)
-        bot.warm()
+    with default_pack_bot() as bot:
         qs = iter(_questions())
         lat = timed(lambda: bot.search(next(qs), k=6), N_QUERIES)
         return {"index": f"default pack ({bot.store.count()} chunks)", **summary(lat)}

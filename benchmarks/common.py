@@ -4,13 +4,34 @@ from __future__ import annotations
 
 import os
 import statistics
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@contextmanager
+def default_pack_bot() -> Iterator[Any]:
+    """A warm Bot over a fresh index of the default pack, in a temporary `<tmp>/data` folder
+    (the folder's parent is free for a benchmark's own files)."""
+    from bot import pack
+    from bot.index.build import ingest
+    from bot.service import Bot
+    from bot.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data")
+        ingest(settings, pack.sources(settings))
+        bot = Bot(settings)
+        bot.warm()
+        yield bot
 
 
 def percentile(values: list[float], q: float) -> float:

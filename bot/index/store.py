@@ -282,10 +282,6 @@ class IndexStore:
             rec.chunk_ids.append(chunk_id)
         return out
 
-    def indexed_sources(self) -> dict[str, set[str]]:
-        """source id -> the set of snapshot hashes its chunks were built from."""
-        return {sid: rec.hashes for sid, rec in self.indexed_records().items()}
-
     def chunk_ids(self, source_id: str) -> list[str]:
         got = self._read(
             lambda v: get_all(v.chunks._collection, [], where={"source_id": source_id}), None

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.index.generations import Stamp
+from bot.index.generations import Stamp, read_live
 from bot.index.namespace import pack_data_dir
 from bot.index.store import IndexStore
 from bot.models import Chunk
@@ -160,6 +160,12 @@ def read_table(settings: Settings, stamp: Stamp) -> ChunkTable | None:
     return ChunkTable.of(stamp, chunks, lexical, vectors)
 
 
+def _from_store(store: IndexStore, stamp: Stamp) -> ChunkTable:
+    """The table of what `store` holds now, read from it in one pass (chunks and vectors)."""
+    chunks, vectors = store.all_chunks_with_vectors()
+    return ChunkTable.of(stamp, chunks, vectors=vectors)
+
+
 def load_table(store: IndexStore) -> ChunkTable:
     """The live revision's table: the saved copy, else built from the store (and saved)."""
     for _ in range(3):
@@ -169,10 +175,9 @@ def load_table(store: IndexStore) -> ChunkTable:
         table = read_table(store.settings, stamp)
         if table is not None:
             return table
-        chunks, vectors = store.all_chunks_with_vectors()
+        table = _from_store(store, stamp)
         if store.stamp != stamp:
             continue  # a rebuild went live while we read: read the new one
-        table = ChunkTable.of(stamp, chunks, vectors=vectors)
         try:
             save_table(store.settings, table)
         except OSError as exc:  # a read-only data folder: the next process rebuilds it too
@@ -188,9 +193,8 @@ def prepare_tables(store: IndexStore, stamp: Stamp) -> None:
     load it; anything older goes.
     """
     settings = store.settings
-    chunks, vectors = store.all_chunks_with_vectors()
-    save_table(settings, ChunkTable.of(stamp, chunks, vectors=vectors))
-    live = IndexStore(settings, store.embedder, store.chunker_version).stamp
+    save_table(settings, _from_store(store, stamp))
+    live = read_live(store.client, settings)
     keep = {table_dir(settings, s) for s in (stamp, live) if s is not None}
     root = tables_root(settings)
     for gen in root.iterdir() if root.exists() else ():
