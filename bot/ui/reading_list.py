@@ -53,14 +53,17 @@ def failure_reasons(bot: Bot) -> dict[str, str]:
     }
 
 
-def source_states(bot: Bot) -> dict[str, State]:
-    """Each registered source's state: indexed, snapshot (copy not indexed), missing or failed."""
+def source_states(bot: Bot, failed: dict[str, str] | None = None) -> dict[str, State]:
+    """Each registered source's state: indexed, snapshot (copy not indexed), missing or failed.
+
+    `failed` is `failure_reasons(bot)` when the caller has read it already.
+    """
     try:
         indexed = indexed_ids(bot)
     except Exception as exc:  # no store yet: everything reads as not indexed
         log.warning("cannot read the index: %s", exc)
         indexed = set()
-    failed = failure_reasons(bot)
+    failed = failure_reasons(bot) if failed is None else failed
     states: dict[str, State] = {}
     for s in bot.registry:
         state = status(bot, s, indexed)
@@ -70,8 +73,8 @@ def source_states(bot: Bot) -> dict[str, State]:
 
 def reading_list(bot: Bot, cluster: str = "", kind: str = "") -> list[ReadingListEntry]:
     """The registry, optionally filtered, with each source's state and human link."""
-    states = source_states(bot)
     reasons = failure_reasons(bot)
+    states = source_states(bot, reasons)
     return [
         ReadingListEntry(
             id=s.id,
