@@ -28,6 +28,8 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     # Frozen before the answer pipeline of issue 11 was built; scored once at its start and
     # once at its end (its sha256 is in tests/eval/README.md).
     "frozen.jsonl": ("fz-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
+    # Blind, after issue 11's frozen set was spent: judges the next change at its start and end.
+    "sealed.jsonl": ("sd-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
 }
 POST_CANDIDATES = (
     REPO / "corpus" / "snapshots" / "simon-cern-for-ai.wp.json",
@@ -199,10 +201,11 @@ def test_category_minimums(items: list[dict], eval_set: str) -> None:
         assert counts[category] >= least, category
 
 
-def test_the_frozen_set_is_unchanged() -> None:
-    """The frozen set is scored only at the start and the end of a change: never edited."""
+@pytest.mark.parametrize("name", ["frozen.jsonl", "sealed.jsonl"])
+def test_the_frozen_set_is_unchanged(name: str) -> None:
+    """The frozen and sealed sets are scored only at the start and end of a change: never edited."""
     import hashlib
 
-    digest = hashlib.sha256((TESTS_DIR / "eval" / "frozen.jsonl").read_bytes()).hexdigest()
+    digest = hashlib.sha256((TESTS_DIR / "eval" / name).read_bytes()).hexdigest()
     readme = (TESTS_DIR / "eval" / "README.md").read_text(encoding="utf-8")
-    assert digest in readme
+    assert digest in readme, name
