@@ -1,6 +1,6 @@
 """Warm answer latency of the offline engine, and how many model runs one question costs.
 
-Every question of the development and blind sets (never the frozen set) is asked once on a
+Every question of the development and blind sets (never the sealed set) is asked once on a
 warm process, after one untimed pass so caches hold what a running app holds. The model's
 `encode` is wrapped to count its calls per question; the target is one.
 """

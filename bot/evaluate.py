@@ -28,14 +28,25 @@ from bot.settings import ROOT
 
 EVAL_DIR = ROOT / "tests" / "eval"
 DEFAULT_SET = EVAL_DIR / "dev.jsonl"
-# Written blind after the engine was calibrated on dev.jsonl: how far that calibration carries
-# (tests/eval/README.md). Reported, never tuned against once scored.
+# Written blind (from the post alone, without running the bot): how far the engine carries to
+# strangers' questions, and the labelled data the scoring model is fitted on, each set left out
+# in turn (`debatebot fit`). The frozen set joined them when the change it judged was over.
 HELD_OUT_SETS = tuple(
-    EVAL_DIR / f"{name}.jsonl" for name in ("heldout", "blind", "final", "check", "fresh")
+    EVAL_DIR / f"{name}.jsonl"
+    for name in (
+        "heldout",
+        "blind",
+        "final",
+        "check",
+        "fresh",
+        "frozen",
+        "strangers-a",
+        "strangers-b",
+    )
 )
-# Written blind and frozen before the answer pipeline was rebuilt: scored once at the start of a
-# change and once at its end, never in between (tests/eval/README.md).
-FROZEN_SET = EVAL_DIR / "frozen.jsonl"
+# Written blind and sealed: scored once at the start of a change to the engine and once at its
+# end, never fitted on and its misses never read in between (tests/eval/README.md).
+SEALED_SET = EVAL_DIR / "sealed.jsonl"
 
 # What CI holds the offline engine to on dev.jsonl: one question under what it measures, so
 # noise does not fail the build but a regression does.

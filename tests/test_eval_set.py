@@ -30,6 +30,9 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     "frozen.jsonl": ("fz-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
     # Blind, after issue 11's frozen set was spent: judges the next change at its start and end.
     "sealed.jsonl": ("sd-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
+    # Written blind (post only, no bot run) to fit on: more strangers' phrasings to learn from.
+    "strangers-a.jsonl": ("sa-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
+    "strangers-b.jsonl": ("sb-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
 }
 POST_CANDIDATES = (
     REPO / "corpus" / "snapshots" / "simon-cern-for-ai.wp.json",

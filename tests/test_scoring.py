@@ -23,6 +23,7 @@ from bot.answer.model import (
 from bot.answer.names import coverage, mentions
 from bot.answer.query import analyse
 from bot.corpus import Corpus
+from bot.evaluate import HELD_OUT_SETS, SEALED_SET
 from bot.lexicon import Lexicon
 from bot.models import Chunk, Quote
 from bot.retrieve.text import Rarity, fold
@@ -170,8 +171,16 @@ def test_the_shipped_model_fits_this_codes_features() -> None:
     assert model.answerable.names == ANSWERABLE_FEATURES
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     assert data["meta"]["command"] == "debatebot fit"
-    assert "frozen" not in data["meta"]["sets"], "the frozen set is never fitted on"
+    assert SEALED_SET.stem not in data["meta"]["sets"], "the sealed set is never fitted on"
     assert 0 < model.answer_threshold < 1 and model.composition.max_quotes >= 1
+
+
+def test_the_fit_refuses_the_sealed_set() -> None:
+    from bot.answer.fit import collect
+
+    assert SEALED_SET not in HELD_OUT_SETS
+    with pytest.raises(ValueError, match="sealed"):
+        collect({"sealed": SEALED_SET}, None, None)  # type: ignore[arg-type]
 
 
 def test_a_model_fitted_on_other_features_is_refused(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ What is fitted, and written to bot/answer/weights.json with this command's recor
   model's out-of-fold scores), and the threshold that balances answering and abstaining;
 - the composition: how close a further sentence must score to be quoted after the first.
 
-The frozen set is never read here: it measures the result once, at the end of a change.
+The sealed set is never read here: it measures a change once at its start, once at its end.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from bot.answer.model import (
 )
 from bot.answer.pipeline import STRATEGIES
 from bot.answer.query import Query, Turn
-from bot.evaluate import FROZEN_SET, EvalItem, is_evidence, load_set
+from bot.evaluate import SEALED_SET, EvalItem, is_evidence, load_set
 from bot.models import Answer
 
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
@@ -75,8 +75,8 @@ def collect(sets: dict[str, Path], ctx: AnswerContext, make_query: MakeQuery) ->
     """Every question of the sets, analysed, retrieved and turned into labelled candidates."""
     rows: list[Row] = []
     for name, path in sets.items():
-        if path.resolve() == FROZEN_SET.resolve():
-            raise ValueError("the frozen set is scored once at the end, never fitted on")
+        if path.resolve() == SEALED_SET.resolve():
+            raise ValueError("the sealed set judges a change at its start and end, never fitted on")
         for item in load_set(path):
             query = make_query(item.question, [(q, "") for q in item.history])
             handled = _handled(query, ctx)

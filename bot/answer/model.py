@@ -49,7 +49,7 @@ class Linear:
         return ((x - self.mean) / self.scale) @ self.coef + self.intercept
 
     def prob(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.logits(x)))
+        return 1.0 / (1.0 + np.exp(-np.clip(self.logits(x), -40.0, 40.0)))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -211,7 +211,7 @@ def fit_cmd(
         bool, typer.Option("--dry-run", help="Report the cross-validated figures; write nothing.")
     ] = False,
 ) -> None:
-    """Fit the offline engine's scoring model on the labelled sets (never the frozen one),
+    """Fit the offline engine's scoring model on the labelled sets (never the sealed one),
     every setting chosen by cross-validation across sets; writes bot/answer/weights.json."""
     from bot.answer import WEIGHTS_FILE, fit_model
     from bot.evaluate import DEFAULT_SET, HELD_OUT_SETS
