@@ -33,6 +33,8 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     # Written blind (post only, no bot run) to fit on: more strangers' phrasings to learn from.
     "strangers-a.jsonl": ("sa-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
     "strangers-b.jsonl": ("sb-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
+    # Blind, sealed after sealed.jsonl was spent: judges the next change at its start and end.
+    "sealed-2.jsonl": ("s2-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
 }
 POST_CANDIDATES = (
     REPO / "corpus" / "snapshots" / "simon-cern-for-ai.wp.json",
@@ -204,7 +206,7 @@ def test_category_minimums(items: list[dict], eval_set: str) -> None:
         assert counts[category] >= least, category
 
 
-@pytest.mark.parametrize("name", ["frozen.jsonl", "sealed.jsonl"])
+@pytest.mark.parametrize("name", ["frozen.jsonl", "sealed.jsonl", "sealed-2.jsonl"])
 def test_the_frozen_set_is_unchanged(name: str) -> None:
     """The frozen and sealed sets are scored only at the start and end of a change: never edited."""
     import hashlib
