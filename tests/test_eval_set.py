@@ -35,6 +35,8 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     "strangers-b.jsonl": ("sb-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
     # Blind, sealed after sealed.jsonl was spent: judges the next change at its start and end.
     "sealed-2.jsonl": ("s2-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
+    # Blind, sealed after sealed-2.jsonl was spent: judges the next change at its start and end.
+    "sealed-3.jsonl": ("s3-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
 }
 POST_CANDIDATES = (
     REPO / "corpus" / "snapshots" / "simon-cern-for-ai.wp.json",
@@ -206,7 +208,9 @@ def test_category_minimums(items: list[dict], eval_set: str) -> None:
         assert counts[category] >= least, category
 
 
-@pytest.mark.parametrize("name", ["frozen.jsonl", "sealed.jsonl", "sealed-2.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["frozen.jsonl", "sealed.jsonl", "sealed-2.jsonl", "sealed-3.jsonl"]
+)
 def test_the_frozen_set_is_unchanged(name: str) -> None:
     """The frozen and sealed sets are scored only at the start and end of a change: never edited."""
     import hashlib
