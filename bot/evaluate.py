@@ -49,16 +49,17 @@ HELD_OUT_SETS = tuple(
 SEALED_SET = EVAL_DIR / "sealed.jsonl"
 
 # What CI holds the offline engine to on dev.jsonl: one question under what it measures, so
-# noise does not fail the build but a regression does.
+# noise does not fail the build but a regression does. These are in-sample figures (the model
+# and the pack's query adapter are fitted on dev.jsonl too); the sealed set tells the truth.
 FLOORS: dict[str, float] = {
     "recall@5": 0.95,
     "mrr": 0.78,
-    "evidence_hit": 0.74,
-    "first_citation_evidence": 0.60,
-    "evidence_share": 0.53,
+    "evidence_hit": 0.93,
+    "first_citation_evidence": 0.86,
+    "evidence_share": 0.83,
     "citation_validity": 1.0,
-    "abstention_precision": 0.92,
-    "abstention_recall": 0.73,
+    "abstention_precision": 0.80,
+    "abstention_recall": 0.80,
 }
 
 

@@ -20,6 +20,7 @@ from bot.answer import (
     Evidence,
     ModelFileError,
     Query,
+    QueryAdapter,
     ScoringModel,
     Turn,
     analyse,
@@ -135,6 +136,7 @@ class Bot:
             sentence_vectors=SentenceVectorCache(self.store),
             heading_vectors=dict(zip(paths, vectors, strict=True)),
             encode=encode,
+            adapter=QueryAdapter.load(self.settings.pack, self.settings.embedding.model),
         )
         with self._lock:
             if self._made is not None and self._made[0] is chunks:

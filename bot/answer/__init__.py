@@ -6,6 +6,7 @@ verdicts, locate a claimed sentence, answer from the pack's structure, an option
 model, and the reading list's own sentences. Everything outside this package uses these names.
 """
 
+from bot.answer.adapter import ADAPTER_FILE, QueryAdapter
 from bot.answer.context import AnswerContext
 from bot.answer.evidence import Evidence, Findings, find
 from bot.answer.fit import fit_model
@@ -15,6 +16,7 @@ from bot.answer.pipeline import run as run_pipeline
 from bot.answer.query import Query, Turn, analyse, clean_question, last_sentence
 
 __all__ = [
+    "ADAPTER_FILE",
     "STRATEGIES",
     "WEIGHTS_FILE",
     "AnswerContext",
@@ -22,6 +24,7 @@ __all__ = [
     "Findings",
     "ModelFileError",
     "Query",
+    "QueryAdapter",
     "ScoringModel",
     "Turn",
     "analyse",

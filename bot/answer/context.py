@@ -1,14 +1,15 @@
 """What every answering strategy may use, passed in explicitly: the reading list's structure,
-the pack's words, retrieval and the fitted scoring model. Built by the service; nothing in this
-package imports the service."""
+the pack's words and query adapter, retrieval and the fitted scoring model. Built by the
+service; nothing in this package imports the service."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.answer.adapter import QueryAdapter
 from bot.answer.model import ScoringModel
 from bot.answer.query import Query
 from bot.corpus import Corpus
@@ -39,3 +40,4 @@ class AnswerContext:
     sentence_vectors: SentenceVectors  # chunk ids -> {sentence id: unit vector}
     heading_vectors: dict[tuple[str, ...], np.ndarray]  # heading path -> its vector
     encode: Encode
+    adapter: QueryAdapter = field(default_factory=QueryAdapter)  # the pack's; identity if none

@@ -35,6 +35,7 @@ _META = re.compile(
 FEATURES: tuple[str, ...] = (
     "cos",
     "cos_gap",
+    "cos_adapted",
     "lex",
     "lex_gap",
     "lex_context",
@@ -90,11 +91,14 @@ def features(
     heading_vectors: dict[tuple[str, ...], np.ndarray],
     idf: Rarity,
     lexicon: Lexicon,
+    adapted: np.ndarray | None = None,
 ) -> np.ndarray:
-    """One row of FEATURES per candidate (an empty matrix for none)."""
+    """One row of FEATURES per candidate (an empty matrix for none). `adapted` is the question's
+    vector moved by the pack's query adapter (bot/answer/adapter.py); without one, its own."""
     if not candidates:
         return np.zeros((0, len(FEATURES)), dtype=np.float32)
     q = query.vector
+    moved = q if adapted is None else adapted
     tokens = list(query.tokens)
     context_tokens = tokenize(query.context) if query.context else []
     # Word overlap with a two-word question is all or nothing: it counts in full only from
@@ -117,6 +121,7 @@ def features(
         rows.append(
             {
                 "cos": float(c.vector @ q),
+                "cos_adapted": float(c.vector @ moved),
                 "lex": sure * overlap(tokens, words, idf),
                 "lex_context": sure
                 * overlap(tokens, tokenize(" ".join([c.title, *chunk.heading_path, text])), idf),

@@ -5,7 +5,9 @@ What is fitted, and written to bot/answer/weights.json with this command's recor
 - the sentence model: which candidate sentence answers (logistic regression over FEATURES);
 - the answerability model: whether any does (over ANSWERABLE_FEATURES, read off the sentence
   model's out-of-fold scores), and the threshold that balances answering and abstaining;
-- the composition: how close a further sentence must score to be quoted after the first.
+- the composition: how close a further sentence must score to be quoted after the first;
+- the pack's query adapter (bot/answer/adapter.py), refitted inside every fold so that no
+  figure is scored with an adapter that saw its set.
 
 The sealed set is never read here: it measures a change once at its start, once at its end.
 """
@@ -13,13 +15,14 @@ The sealed set is never read here: it measures a change once at its start, once 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
+from bot.answer.adapter import QueryAdapter, fit_adapter
 from bot.answer.compose import choose
 from bot.answer.context import AnswerContext
 from bot.answer.evidence import Evidence, candidates
@@ -37,6 +40,8 @@ from bot.evaluate import SEALED_SET, EvalItem, is_evidence, load_set
 from bot.models import Answer
 
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+ADAPTER_STRENGTH_GRID = (1e-3, 1e-2, 1e-1)
+ADAPTED = FEATURES.index("cos_adapted")
 KEEP_RATIO_GRID = (0.5, 0.7, 0.85, 1.01)
 KEEP_FLOOR_GRID = (0.2, 0.35, 0.5)
 MAX_QUOTES_GRID = (1, 2, 3)
@@ -57,6 +62,7 @@ class Row:
     oof: np.ndarray = field(default_factory=lambda: np.zeros(0))  # out-of-fold probabilities
     answerable: float = 0.0  # out-of-fold P(answerable)
     handled: Answer | None = None  # the answer of a strategy before the fitted engine
+    vector: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the question's
 
 
 def _handled(query: Query, ctx: AnswerContext) -> Answer | None:
@@ -103,8 +109,36 @@ def collect(sets: dict[str, Path], ctx: AnswerContext, make_query: MakeQuery) ->
                 Evidence(c.quote, 0.0, float(s), c.rank, c.vector)
                 for c, s in zip(found, cos, strict=True)
             ]
-            rows.append(Row(name, item, x, y, ev, query.wants.listing))
+            rows.append(Row(name, item, x, y, ev, query.wants.listing, vector=query.vector))
     return rows
+
+
+def _adapter(rows: list[Row], strength: float) -> QueryAdapter:
+    """The query adapter fitted on the rows' answerable questions."""
+    used = [r for r in _engine(rows) if not r.item.abstain and r.y.any()]
+    return fit_adapter(
+        np.array([r.vector for r in used]),
+        [np.array([e.vector for e in r.evidence]) for r in used],
+        [r.y for r in used],
+        strength,
+    )
+
+
+def _adapt(rows: list[Row], adapter: QueryAdapter) -> None:
+    """Set every row's cos_adapted column to what this adapter makes of its question."""
+    for r in rows:
+        if len(r.x):
+            moved = adapter.apply(r.vector)
+            r.x[:, ADAPTED] = np.array([e.vector for e in r.evidence]) @ moved
+
+
+def _adapted_folds(
+    rows: list[Row], adapters: dict[str, QueryAdapter]
+) -> Iterator[tuple[list[Row], list[Row]]]:
+    """The folds, each with cos_adapted set by the adapter fitted without its held-out set."""
+    for name, (train, test) in zip(sorted(adapters), _folds(rows), strict=True):
+        _adapt(rows, adapters[name])
+        yield train, test
 
 
 def _fit_linear(x: np.ndarray, y: np.ndarray, c: float, names: tuple[str, ...]) -> Linear:
@@ -138,18 +172,31 @@ def _folds(rows: list[Row]) -> list[tuple[list[Row], list[Row]]]:
     return [([r for r in rows if r.set != n], [r for r in rows if r.set == n]) for n in names]
 
 
-def _choose_c(rows: list[Row]) -> float:
-    """The regularisation with the best mean top-1 on the held-out sets."""
-    best, best_c = -1.0, C_GRID[0]
-    for c in C_GRID:
-        scores = []
-        for train, test in _folds(rows):
-            model = _sentence_model(train, c)
-            answerable = [r for r in _engine(test) if not r.item.abstain]
-            scores.append(_top1(answerable, [model.prob(r.x) for r in answerable]))
-        if np.mean(scores) > best:
-            best, best_c = float(np.mean(scores)), c
-    return best_c
+def _top1_cv(rows: list[Row], adapters: dict[str, QueryAdapter], c: float) -> float:
+    """Mean over held-out sets of how often the best-scored candidate is evidence."""
+    scores = []
+    for train, test in _adapted_folds(rows, adapters):
+        model = _sentence_model(train, c)
+        answerable = [r for r in _engine(test) if not r.item.abstain]
+        scores.append(_top1(answerable, [model.prob(r.x) for r in answerable]))
+    return float(np.mean(scores))
+
+
+def _choose_sentence_settings(
+    rows: list[Row],
+) -> tuple[float, float, dict[str, QueryAdapter]]:
+    """The adapter's strength and the sentence model's regularisation with the best mean top-1
+    on the held-out sets, and the adapters fitted without each set at that strength."""
+    names = sorted({r.set for r in rows})
+    best: tuple[float, float, float, dict[str, QueryAdapter]] | None = None
+    for strength in ADAPTER_STRENGTH_GRID:
+        adapters = {n: _adapter([r for r in rows if r.set != n], strength) for n in names}
+        for c in C_GRID:
+            score = _top1_cv(rows, adapters, c)
+            if best is None or score > best[0]:
+                best = (score, strength, c, adapters)
+    assert best is not None
+    return best[1], best[2], best[3]
 
 
 def _answerable_x(row: Row) -> np.ndarray | None:
@@ -248,11 +295,12 @@ def objective(figures: dict) -> float:
 
 def fit_model(
     sets: dict[str, Path], ctx: AnswerContext, make_query: MakeQuery, command: str
-) -> tuple[ScoringModel, dict]:
-    """Fit the whole scoring model; returns it and the cross-validated figures per set."""
+) -> tuple[ScoringModel, QueryAdapter, dict]:
+    """Fit the whole scoring model and the pack's query adapter; returns them and the
+    cross-validated figures per set."""
     rows = collect(sets, ctx, make_query)
-    c = _choose_c(rows)
-    for train, test in _folds(rows):
+    strength, c, adapters = _choose_sentence_settings(rows)
+    for train, test in _adapted_folds(rows, adapters):
         model = _sentence_model(train, c)
         for r in test:
             r.oof = model.prob(r.x) if len(r.x) else np.zeros(0)
@@ -286,6 +334,8 @@ def fit_model(
         for name in sorted({r.set for r in rows})
     }
     per_set["all"] = summary(rows, comp, ctx, threshold)
+    adapter = _adapter(rows, strength)
+    _adapt(rows, adapter)
     model = ScoringModel(
         sentence=_sentence_model(rows, c),
         answerable=_answerable_model(rows, c2),
@@ -297,7 +347,9 @@ def fit_model(
             "sets": {name: len([r for r in rows if r.set == name]) for name in sets},
             "sentence_c": c,
             "answerable_c": c2,
+            "adapter_strength": strength,
             "cross_validated": per_set,
         },
     )
-    return model, per_set
+    stamp = {k: model.meta[k] for k in ("command", "fitted_at")}
+    return model, QueryAdapter(adapter.weights, {**adapter.meta, **stamp}), per_set

@@ -211,9 +211,10 @@ def fit_cmd(
         bool, typer.Option("--dry-run", help="Report the cross-validated figures; write nothing.")
     ] = False,
 ) -> None:
-    """Fit the offline engine's scoring model on the labelled sets (never the sealed one),
-    every setting chosen by cross-validation across sets; writes bot/answer/weights.json."""
-    from bot.answer import WEIGHTS_FILE, fit_model
+    """Fit the offline engine's scoring model and the pack's query adapter on the labelled sets
+    (never the sealed one), every setting chosen by cross-validation across sets; writes
+    bot/answer/weights.json and <pack>/query_adapter.npz."""
+    from bot.answer import ADAPTER_FILE, WEIGHTS_FILE, fit_model
     from bot.evaluate import DEFAULT_SET, HELD_OUT_SETS
 
     bot = get_bot(settings())
@@ -222,7 +223,7 @@ def fit_cmd(
     except (IndexNotReadyError, IndexMismatchError, StoreUnavailableError) as exc:
         raise fail(str(exc)) from exc
     sets = {p.stem: p for p in (DEFAULT_SET, *HELD_OUT_SETS)}
-    model, per_set = fit_model(sets, bot.context(), bot.query, command="debatebot fit")
+    model, adapter, per_set = fit_model(sets, bot.context(), bot.query, command="debatebot fit")
     table = Table(title="Cross-validated (each set scored by a model fitted on the others)")
     table.add_column("set")
     metrics = list(per_set["all"])
@@ -233,4 +234,6 @@ def fit_cmd(
     console.print(table)
     if not dry_run:
         model.save(WEIGHTS_FILE)
-        console.print(f"wrote {WEIGHTS_FILE}")
+        adapter_file = bot.settings.pack / ADAPTER_FILE
+        adapter.save(adapter_file, bot.settings.embedding.model)
+        console.print(f"wrote {WEIGHTS_FILE} and {adapter_file}")

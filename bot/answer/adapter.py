@@ -1,0 +1,116 @@
+"""The pack's query adapter: a linear map, fitted on the pack's labelled questions, that moves a
+question's vector towards the sentences that answer such questions in this reading list.
+
+The embedding model places "How is X funded?" closer to sentences that repeat its words than to
+the one with the budget in it. The adapter learns, from strangers' questions and the sentences
+that answer them, how questions about this reading list are phrased and where their answers
+lie; it is pack data (`<pack>/query_adapter.npz`), fitted by `debatebot fit` and chosen by
+cross-validation across sets. A pack without one (or with one made for another model) uses the
+question's own vector, so its answers are what they were without it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+ADAPTER_FILE = "query_adapter.npz"
+
+
+@dataclass(frozen=True)
+class QueryAdapter:
+    """q -> normalise(q + W q); W is zero for the identity."""
+
+    weights: np.ndarray | None = None  # (d, d), or None for the identity
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def apply(self, vector: np.ndarray) -> np.ndarray:
+        if self.weights is None or not len(vector) or self.weights.shape[1] != len(vector):
+            return vector
+        moved = vector + self.weights @ vector
+        return (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32)
+
+    def save(self, path: Path, model: str) -> None:
+        """Kept in float16: half the size, and the map is a small correction to a unit vector."""
+        assert self.weights is not None
+        meta = {**self.meta, "embedding_model": model}
+        with path.open("wb") as fh:
+            np.savez_compressed(
+                fh, weights=self.weights.astype(np.float16), meta=np.array(json.dumps(meta))
+            )
+
+    @classmethod
+    def load(cls, pack: Path, model: str) -> QueryAdapter:
+        """The pack's adapter, or the identity (with a warning when the file is unusable)."""
+        path = pack / ADAPTER_FILE
+        if not path.exists():
+            return cls()
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                weights = data["weights"].astype(np.float32)
+                meta = json.loads(str(data["meta"]))
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("%s is unreadable (%s); questions are not adapted", path, exc)
+            return cls()
+        if meta.get("embedding_model") != model or weights.ndim != 2:
+            log.warning(
+                "%s was fitted for embedding model %r, the settings say %r; run `debatebot fit`",
+                path,
+                meta.get("embedding_model"),
+                model,
+            )
+            return cls()
+        return cls(weights, meta)
+
+
+def fit_adapter(
+    questions: np.ndarray,
+    candidates: list[np.ndarray],
+    answers: list[np.ndarray],
+    strength: float,
+    epochs: int = 40,
+    temperature: float = 0.05,
+) -> QueryAdapter:
+    """Fit W so that each question's adapted vector picks out, among its candidate sentences,
+    those that answer it (softmax over the candidates); `strength` pulls W towards zero.
+
+    questions: (n, d) unit vectors; candidates[i]: (k_i, d) unit vectors; answers[i]: (k_i,)
+    bool, at least one true. Deterministic: full batch, fixed seed.
+    """
+    import torch
+
+    torch.manual_seed(0)
+    n, d = questions.shape
+    k = max(len(c) for c in candidates)
+    cand = torch.zeros(n, k, d)
+    real = torch.zeros(n, k, dtype=torch.bool)
+    good = torch.zeros(n, k, dtype=torch.bool)
+    for i, (c, a) in enumerate(zip(candidates, answers, strict=True)):
+        cand[i, : len(c)] = torch.from_numpy(np.asarray(c, dtype=np.float32))
+        real[i, : len(c)] = True
+        good[i, : len(c)] = torch.from_numpy(np.asarray(a, dtype=bool))
+    q = torch.from_numpy(np.asarray(questions, dtype=np.float32))
+    w = torch.zeros(d, d, requires_grad=True)
+    opt = torch.optim.Adam([w], lr=1e-3)
+    for _ in range(epochs):
+        opt.zero_grad()
+        moved = q + q @ w.T
+        moved = moved / moved.norm(dim=1, keepdim=True)
+        logits = torch.einsum("nkd,nd->nk", cand, moved) / temperature
+        logits = logits.masked_fill(~real, -1e9)
+        picked = logits.masked_fill(~good, -1e9)
+        loss = (torch.logsumexp(logits, 1) - torch.logsumexp(picked, 1)).mean()
+        loss = loss + strength * (w**2).sum()
+        loss.backward()
+        opt.step()
+    return QueryAdapter(
+        w.detach().numpy().astype(np.float32),
+        {"strength": strength, "epochs": epochs, "temperature": temperature, "questions": n},
+    )

@@ -1,0 +1,92 @@
+"""The pack's query adapter (bot/answer/adapter.py): fitted for real on small vectors, saved and
+loaded as the app loads it, and refused when it was made for another model."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answer import ADAPTER_FILE, QueryAdapter
+from bot.answer.adapter import fit_adapter
+from bot.settings import ROOT, Settings
+
+MODEL = "some-model"
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return (v / np.linalg.norm(v, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def _task(seed: int, n: int = 60, d: int = 16) -> tuple:
+    """Questions whose answer lies along a fixed rotation of the question, not along it: what
+    the embedding model misses and the adapter has to learn."""
+    rng = np.random.default_rng(seed)
+    turn = np.linalg.qr(np.random.default_rng(0).normal(size=(d, d)))[0]
+    questions = _unit(rng.normal(size=(n, d)))
+    candidates, answers = [], []
+    for q in questions:
+        answer = _unit(0.3 * q + turn @ q)
+        decoys = _unit(q[None, :] + 0.9 * rng.normal(size=(5, d)))
+        candidates.append(np.vstack([answer[None, :], decoys]))
+        answers.append(np.array([True] + [False] * 5))
+    return questions, candidates, answers
+
+
+def _top1(adapter: QueryAdapter, questions, candidates, answers) -> float:
+    picks = [
+        bool(a[int(np.argmax(c @ adapter.apply(q)))])
+        for q, c, a in zip(questions, candidates, answers, strict=True)
+    ]
+    return float(np.mean(picks))
+
+
+def test_the_adapter_learns_where_answers_lie_and_carries_to_new_questions() -> None:
+    train, test = _task(1), _task(2)
+    identity = QueryAdapter()
+    adapter = fit_adapter(*train, strength=1e-4, epochs=200)
+    assert _top1(adapter, *test) >= _top1(identity, *test) + 0.3
+    assert adapter.weights is not None and adapter.weights.shape == (16, 16)
+    moved = adapter.apply(test[0][0])
+    assert abs(float(np.linalg.norm(moved)) - 1.0) < 1e-5
+
+
+def test_a_strong_pull_to_zero_leaves_questions_as_they_are() -> None:
+    adapter = fit_adapter(*_task(1), strength=10.0, epochs=50)
+    q = _task(3)[0][0]
+    assert float(adapter.apply(q) @ q) > 0.99
+
+
+def test_saved_and_loaded_as_the_app_loads_it(tmp_path: Path) -> None:
+    adapter = fit_adapter(*_task(1), strength=1e-3, epochs=20)
+    adapter.save(tmp_path / ADAPTER_FILE, MODEL)
+    loaded = QueryAdapter.load(tmp_path, MODEL)
+    assert loaded.meta["embedding_model"] == MODEL and loaded.meta["strength"] == 1e-3
+    q = _task(3)[0][0]
+    assert np.allclose(loaded.apply(q), adapter.apply(q), atol=1e-2)  # kept in float16
+
+
+def test_no_adapter_a_broken_one_or_another_models_is_the_identity(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    q = _task(3)[0][0]
+    assert QueryAdapter.load(tmp_path, MODEL).apply(q) is q  # a pack without one
+    fit_adapter(*_task(1), strength=1e-3, epochs=5).save(tmp_path / ADAPTER_FILE, MODEL)
+    with caplog.at_level(logging.WARNING):
+        assert QueryAdapter.load(tmp_path, "another-model").weights is None
+    assert "debatebot fit" in caplog.text
+    (tmp_path / ADAPTER_FILE).write_bytes(b"not an npz file")
+    with caplog.at_level(logging.WARNING):
+        assert QueryAdapter.load(tmp_path, MODEL).weights is None
+    assert "unreadable" in caplog.text
+    # A vector of another size (another model's) passes through untouched.
+    assert QueryAdapter(np.zeros((4, 4), np.float32)).apply(q) is q
+
+
+def test_the_default_pack_ships_an_adapter_for_the_default_model() -> None:
+    settings = Settings()
+    adapter = QueryAdapter.load(ROOT / "corpus", settings.embedding.model)
+    assert adapter.weights is not None and adapter.weights.shape == (384, 384)
+    assert adapter.meta["command"] == "debatebot fit"
