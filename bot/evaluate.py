@@ -30,7 +30,7 @@ EVAL_DIR = ROOT / "tests" / "eval"
 DEFAULT_SET = EVAL_DIR / "dev.jsonl"
 # Written blind (from the post alone, without running the bot): how far the engine carries to
 # strangers' questions, and the labelled data the scoring model is fitted on, each set left out
-# in turn (`debatebot fit`). The frozen set joined them when the change it judged was over.
+# in turn (`debatebot fit`). A sealed set joins them when the change it judged is over.
 HELD_OUT_SETS = tuple(
     EVAL_DIR / f"{name}.jsonl"
     for name in (
@@ -42,11 +42,13 @@ HELD_OUT_SETS = tuple(
         "frozen",
         "strangers-a",
         "strangers-b",
+        "sealed",
+        "sealed-2",
     )
 )
 # Written blind and sealed: scored once at the start of a change to the engine and once at its
 # end, never fitted on and its misses never read in between (tests/eval/README.md).
-SEALED_SET = EVAL_DIR / "sealed.jsonl"
+SEALED_SET = EVAL_DIR / "sealed-3.jsonl"
 
 # What CI holds the offline engine to on dev.jsonl: one question under what it measures, so
 # noise does not fail the build but a regression does. These are in-sample figures (the model
