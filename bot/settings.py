@@ -248,10 +248,12 @@ class DebateSettings(_Group):
         10.0, description="Minutes after which a question's recency bonus in the ranking halves."
     )
     factcheck_min_score: float = Field(
-        0.05,
+        0.02,
         description="Probability, from the offline engine's fitted sentence model, that a "
         "sentence bears on a claim, needed to list it for or against the claim (fact-check, "
-        "counter-argument, 'furthest from your view').",
+        "counter-argument, 'furthest from your view'). Low, because that model is fitted to "
+        "find the one sentence that answers a question: a sentence that only bears on a "
+        "statement scores far below it, and the floor just drops the unrelated.",
     )
     prompt_engine: Literal["template", "llm"] = Field(
         "template",

@@ -171,3 +171,12 @@ def test_the_moderators_next_question_follows_its_agenda(ocean_bot: Bot) -> None
     first = reply(ocean_bot, "next question", [])
     assert first.citations[0].quote.startswith("Q1.")
     assert Path(ocean_bot.settings.pack).name == "pack"
+
+
+def test_fitting_it_on_another_reading_lists_questions_is_refused(ocean_bot: Bot) -> None:
+    from bot.answer import fit_model
+    from bot.evaluate import DEFAULT_SET, EVAL_DIR
+
+    sets = {"dev": DEFAULT_SET, "blind": EVAL_DIR / "blind.jsonl"}
+    with pytest.raises(ValueError, match="another reading list"):
+        fit_model(sets, ocean_bot.context(), ocean_bot.query, command="test")

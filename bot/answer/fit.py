@@ -299,6 +299,11 @@ def fit_model(
     """Fit the whole scoring model and the pack's query adapter; returns them and the
     cross-validated figures per set."""
     rows = collect(sets, ctx, make_query)
+    if sum(bool(r.y.any()) for r in rows) < 2 * len(sets):
+        raise ValueError(
+            "the labelled sets' evidence is not in this pack's index: they are about another "
+            "reading list (fit with the pack they were written for)"
+        )
     strength, c, adapters = _choose_sentence_settings(rows)
     for train, test in _adapted_folds(rows, adapters):
         model = _sentence_model(train, c)

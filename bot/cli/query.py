@@ -223,7 +223,10 @@ def fit_cmd(
     except (IndexNotReadyError, IndexMismatchError, StoreUnavailableError) as exc:
         raise fail(str(exc)) from exc
     sets = {p.stem: p for p in (DEFAULT_SET, *HELD_OUT_SETS)}
-    model, adapter, per_set = fit_model(sets, bot.context(), bot.query, command="debatebot fit")
+    try:
+        model, adapter, per_set = fit_model(sets, bot.context(), bot.query, command="debatebot fit")
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
     table = Table(title="Cross-validated (each set scored by a model fitted on the others)")
     table.add_column("set")
     metrics = list(per_set["all"])
