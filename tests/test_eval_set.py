@@ -41,6 +41,8 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     "sealed-4.jsonl": ("s4-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
     # Blind, sealed after sealed-4.jsonl was spent: judges the next change at its start and end.
     "sealed-5.jsonl": ("s5-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
+    # Blind, sealed after sealed-5.jsonl was spent: judges the next change at its start and end.
+    "sealed-6.jsonl": ("s6-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
     # Written blind (post only, no bot run) to fit on, like strangers-a and -b.
     "strangers-c.jsonl": ("sc-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
     "strangers-d.jsonl": ("sk-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
@@ -219,7 +221,7 @@ def test_category_minimums(items: list[dict], eval_set: str) -> None:
     "name",
     [
         f"{name}.jsonl"
-        for name in ("frozen", "sealed", "sealed-2", "sealed-3", "sealed-4", "sealed-5")
+        for name in ("frozen", "sealed", "sealed-2", "sealed-3", "sealed-4", "sealed-5", "sealed-6")
     ],
 )
 def test_the_frozen_set_is_unchanged(name: str) -> None:
