@@ -43,6 +43,8 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     "sealed-5.jsonl": ("s5-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
     # Blind, sealed after sealed-5.jsonl was spent: judges the next change at its start and end.
     "sealed-6.jsonl": ("s6-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
+    # Blind, sealed after sealed-6.jsonl was spent: judges the next change at its start and end.
+    "sealed-7.jsonl": ("s7-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
     # Written blind (post only, no bot run) to fit on, like strangers-a and -b.
     "strangers-c.jsonl": ("sc-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
     "strangers-d.jsonl": ("sk-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
@@ -221,7 +223,7 @@ def test_category_minimums(items: list[dict], eval_set: str) -> None:
     "name",
     [
         f"{name}.jsonl"
-        for name in ("frozen", "sealed", "sealed-2", "sealed-3", "sealed-4", "sealed-5", "sealed-6")
+        for name in ("frozen", *(f"sealed{n}" for n in ("", "-2", "-3", "-4", "-5", "-6", "-7")))
     ],
 )
 def test_the_frozen_set_is_unchanged(name: str) -> None:
