@@ -15,6 +15,8 @@ import pytest
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
+# The sealed sets, in the order they were sealed, and their id prefixes.
+SEALED = {"sealed.jsonl": "sd-", **{f"sealed-{n}.jsonl": f"s{n}-" for n in range(2, 8)}}
 # Each set: its id prefix, the least number of items, and the least per category. The held-out
 # and blind sets were written without running the bot, to measure how far calibration on
 # dev.jsonl generalises (tests/eval/README.md).
@@ -28,26 +30,17 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     # Frozen before the answer pipeline of issue 11 was built; scored once at its start and
     # once at its end (its sha256 is in tests/eval/README.md).
     "frozen.jsonl": ("fz-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
-    # Blind, after issue 11's frozen set was spent: judges the next change at its start and end.
-    "sealed.jsonl": ("sd-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
+    # Each sealed set is written blind and judges one change at its start and end, then is
+    # fitted on; the next one is sealed after it (tests/eval/README.md).
+    **{
+        name: (prefix, 60, {"out_of_scope": 10, "yesno": 5, "followup": 5})
+        for name, prefix in SEALED.items()
+    },
     # Written blind (post only, no bot run) to fit on: more strangers' phrasings to learn from.
-    "strangers-a.jsonl": ("sa-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
-    "strangers-b.jsonl": ("sb-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
-    # Blind, sealed after sealed.jsonl was spent: judges the next change at its start and end.
-    "sealed-2.jsonl": ("s2-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
-    # Blind, sealed after sealed-2.jsonl was spent: judges the next change at its start and end.
-    "sealed-3.jsonl": ("s3-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
-    # Blind, sealed after sealed-3.jsonl was spent: judges the next change at its start and end.
-    "sealed-4.jsonl": ("s4-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
-    # Blind, sealed after sealed-4.jsonl was spent: judges the next change at its start and end.
-    "sealed-5.jsonl": ("s5-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
-    # Blind, sealed after sealed-5.jsonl was spent: judges the next change at its start and end.
-    "sealed-6.jsonl": ("s6-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
-    # Blind, sealed after sealed-6.jsonl was spent: judges the next change at its start and end.
-    "sealed-7.jsonl": ("s7-", 60, {"out_of_scope": 10, "yesno": 5, "followup": 5}),
-    # Written blind (post only, no bot run) to fit on, like strangers-a and -b.
-    "strangers-c.jsonl": ("sc-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
-    "strangers-d.jsonl": ("sk-", 60, {"out_of_scope": 15, "yesno": 5, "followup": 5}),
+    **{
+        f"strangers-{k}.jsonl": (prefix, 60, {"out_of_scope": 15, "yesno": 5, "followup": 5})
+        for k, prefix in (("a", "sa-"), ("b", "sb-"), ("c", "sc-"), ("d", "sk-"))
+    },
 }
 POST_CANDIDATES = (
     REPO / "corpus" / "snapshots" / "simon-cern-for-ai.wp.json",
@@ -219,13 +212,7 @@ def test_category_minimums(items: list[dict], eval_set: str) -> None:
         assert counts[category] >= least, category
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        f"{name}.jsonl"
-        for name in ("frozen", *(f"sealed{n}" for n in ("", "-2", "-3", "-4", "-5", "-6", "-7")))
-    ],
-)
+@pytest.mark.parametrize("name", ["frozen.jsonl", *SEALED])
 def test_the_frozen_set_is_unchanged(name: str) -> None:
     """The frozen and sealed sets are scored only at the start and end of a change: never edited."""
     import hashlib
