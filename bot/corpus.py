@@ -19,6 +19,12 @@ from bot.retrieve.text import fold
 _DEFINED = re.compile(r"\(([A-Z][A-Za-z]*[A-Z][A-Za-z]*)\)")
 
 
+def section_path(chunk: Chunk, title: str) -> tuple[str, ...]:
+    """The headings a chunk sits under; its document's title for text before any heading, so
+    an introduction has a section like every other paragraph."""
+    return tuple(chunk.heading_path) or (title,)
+
+
 class Corpus:
     """The indexed chunks of every source, in reading order, with their structure."""
 

@@ -29,8 +29,8 @@ from bot.answer import (
     load_model,
     run_pipeline,
 )
-from bot.citations import renumber
-from bot.corpus import Corpus
+from bot.citations import renumber, title_of
+from bot.corpus import Corpus, section_path
 from bot.index.build import open_store
 from bot.index.report import IngestReport, last_ingest_report
 from bot.index.store import IndexMismatchError, IndexStore, StoreUnavailableError
@@ -115,7 +115,9 @@ class Bot:
         except DebatePackError:
             debate = None  # structure answers are off; the rest still answers
         encode = self.store.embedder.encode
-        paths = sorted({tuple(c.heading_path) for c in chunks.values() if c.heading_path})
+        paths = sorted(
+            {section_path(c, title_of(self.sources, c.source_id)) for c in chunks.values()}
+        )
         vectors = encode([" > ".join(p) for p in paths])
         retriever = self.retriever
 

@@ -18,11 +18,12 @@ from bot.answer.model import (
     Composition,
     ModelFileError,
     ScoringModel,
+    answerable_features,
     load_model,
 )
 from bot.answer.names import coverage, mentions
 from bot.answer.query import analyse
-from bot.corpus import Corpus
+from bot.corpus import Corpus, section_path
 from bot.evaluate import HELD_OUT_SETS, SEALED_SET
 from bot.lexicon import Lexicon
 from bot.models import Chunk, Quote
@@ -173,6 +174,66 @@ def test_the_shipped_model_fits_this_codes_features() -> None:
     assert data["meta"]["command"] == "debatebot fit"
     assert SEALED_SET.stem not in data["meta"]["sets"], "the sealed set is never fitted on"
     assert 0 < model.answer_threshold < 1 and model.composition.max_quotes >= 1
+
+
+# The way each answerability input must push: a refit that turns one round has learned how the
+# labelled sets were written, not what makes a question answerable.
+ANSWERABLE_DIRECTION = {
+    "top_prob": 1,
+    "prob_mass": 1,
+    "top_section_cos": 1,
+    "top_names_missing": -1,
+    "top_figure_missing": -1,
+}
+
+
+def test_the_shipped_answerability_weights_point_the_way_their_inputs_mean() -> None:
+    model = load_model()
+    assert set(ANSWERABLE_DIRECTION) == set(ANSWERABLE_FEATURES)
+    for name, coef in zip(model.answerable.names, model.answerable.coef, strict=True):
+        assert np.sign(coef) == ANSWERABLE_DIRECTION[name], (name, coef)
+
+
+def test_answerability_reads_the_best_candidate_and_the_models_confidence() -> None:
+    col = {f: i for i, f in enumerate(FEATURES)}
+    x = np.zeros((3, len(FEATURES)), dtype=np.float32)
+    x[1, col["section_cos"]], x[1, col["names_missing_around"]] = 0.4, 0.5
+    x[2, col["figure_missing"]] = 1.0
+    read = answerable_features(x, np.array([0.1, 0.6, 0.2]))
+    assert read is not None
+    got = dict(zip(ANSWERABLE_FEATURES, read, strict=True))
+    assert got == pytest.approx(
+        {
+            "top_prob": 0.6,
+            "prob_mass": 0.9,
+            "top_section_cos": 0.4,
+            "top_names_missing": 0.5,
+            "top_figure_missing": 0.0,
+        }
+    )
+    assert answerable_features(x[:0], np.zeros(0)) is None
+    model = load_model()
+    sure, unsure = (
+        answerable_features(x, np.array(p)) for p in ([0.1, 0.9, 0.6], [0.01, 0.02, 0.0])
+    )
+    assert model.answerable_prob(sure) > model.answerable_prob(unsure)
+
+
+def test_text_before_any_heading_sits_under_its_documents_title() -> None:
+    intro = _chunk("i", ["An opening line."], path=())
+    body = _chunk("b", ["A later line."], start=50, path=("Section", "Part"))
+    assert section_path(intro, "The Post") == ("The Post",)
+    assert section_path(body, "The Post") == ("Section", "Part")
+    q = analyse("What does the post open with?")
+    q = q.__class__(**{**q.__dict__, "vector": _unit(1, 0, 0)})
+    heads = {("The Post",): _unit(1, 0, 0), ("Section", "Part"): _unit(0, 1, 0)}
+    cands = [
+        Candidate(Quote(intro, 0), _unit(1, 0, 0), 0, 1.0, "The Post"),
+        Candidate(Quote(body, 0), _unit(1, 0, 0), 1, 1.0, "The Post"),
+    ]
+    x = features(q, cands, heads, Rarity.of({}), LEXICON)
+    col = FEATURES.index("section_cos")
+    assert x[0, col] == pytest.approx(1.0) and x[1, col] == pytest.approx(0.0)
 
 
 def test_the_fit_refuses_the_sealed_set() -> None:

@@ -38,6 +38,6 @@ class AnswerContext:
     idf: Rarity
     search: Search  # the k best passages for a query (its vector, its filters)
     sentence_vectors: SentenceVectors  # chunk ids -> {sentence id: unit vector}
-    heading_vectors: dict[tuple[str, ...], np.ndarray]  # heading path -> its vector
+    heading_vectors: dict[tuple[str, ...], np.ndarray]  # corpus.section_path -> its vector
     encode: Encode
     adapter: QueryAdapter = field(default_factory=QueryAdapter)  # the pack's; identity if none

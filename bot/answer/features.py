@@ -11,6 +11,7 @@ import numpy as np
 
 from bot.answer.names import coverage
 from bot.answer.query import Query
+from bot.corpus import section_path
 from bot.lexicon import Lexicon
 from bot.models import Quote
 from bot.retrieve.text import Rarity, overlap, tokenize
@@ -117,7 +118,7 @@ def features(
             around = " ".join([c.title, *chunk.heading_path, chunk.text])
             around_cache[chunk.id] = coverage(names, around, idf, lexicon)
             around_words[chunk.id] = set(tokenize(around))
-        head = heading_vectors.get(tuple(chunk.heading_path))
+        head = heading_vectors.get(section_path(chunk, c.title))
         rows.append(
             {
                 "cos": float(c.vector @ q),

@@ -60,6 +60,7 @@ class Row:
     evidence: list[Evidence]  # the candidates, scores filled in later
     listing: bool  # the question asks for several things
     oof: np.ndarray = field(default_factory=lambda: np.zeros(0))  # out-of-fold probabilities
+    oof_x: np.ndarray = field(default_factory=lambda: np.zeros(0))  # x, adapted out of fold
     answerable: float = 0.0  # out-of-fold P(answerable)
     handled: Answer | None = None  # the answer of a strategy before the fitted engine
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the question's
@@ -200,7 +201,8 @@ def _choose_sentence_settings(
 
 
 def _answerable_x(row: Row) -> np.ndarray | None:
-    return answerable_features(row.x, row.oof)
+    """Read off the out-of-fold scores and adapted cosines, as a new question would see them."""
+    return answerable_features(row.oof_x, row.oof)
 
 
 def _answerable_model(rows: list[Row], c: float) -> Linear:
@@ -309,6 +311,7 @@ def fit_model(
         model = _sentence_model(train, c)
         for r in test:
             r.oof = model.prob(r.x) if len(r.x) else np.zeros(0)
+            r.oof_x = r.x.copy()
     c2_best, c2 = -1.0, C_GRID[0]
     thresholds = np.linspace(0.1, 0.9, 33)
     for cand in C_GRID:

@@ -19,13 +19,18 @@ from bot.answer.features import FEATURES
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
-# Question-level inputs of the answerability model, read off the best-scored candidate: how
-# close it is to the question, and whether it lacks the question's names or the figure asked
-# for. Richer sets (the sentence model's own score, word overlap, the rarest missing word) fitted
-# the evaluation sets' style as well as their content: a near miss there shares every word but
-# one, so overlap counted *against* answering, and plain questions were left unanswered.
+# Question-level inputs of the answerability model: how sure the sentence model is that
+# something answers (its best probability, and the probability mass over all candidates), how
+# close the best candidate's section heading is to the question, and whether the best candidate
+# lacks the question's names or the figure asked for. Each has a known direction, which
+# tests/test_scoring.py checks on the shipped weights. The cosines themselves add nothing the
+# sentence model's probability does not carry; inputs that fitted the evaluation sets' style
+# (word overlap, an answer-type match, how far the best sentence stands out of the reading list)
+# came out with the wrong sign, since a near miss there is written from the post's own words.
 ANSWERABLE_FEATURES: tuple[str, ...] = (
-    "top_cos",
+    "top_prob",
+    "prob_mass",
+    "top_section_cos",
     "top_names_missing",
     "top_figure_missing",
 )
@@ -121,7 +126,7 @@ class ScoringModel:
 
         return cls(
             only(FEATURES, "cos", -4.0),
-            only(ANSWERABLE_FEATURES, "top_cos", -4.0),
+            only(ANSWERABLE_FEATURES, "top_prob", -4.0),
             0.5,
             Composition(0.85, 0.35, 2),
             {"command": "none: ScoringModel.neutral()"},
@@ -150,12 +155,19 @@ def load_model(path: Path = WEIGHTS_FILE) -> ScoringModel:
 
 
 def answerable_features(x: np.ndarray, probs: np.ndarray) -> np.ndarray | None:
-    """The answerability model's inputs: the best-scored candidate's features."""
+    """The answerability model's inputs, in ANSWERABLE_FEATURES order (None for no candidate)."""
     if not len(probs):
         return None
     col = {name: i for i, name in enumerate(FEATURES)}
-    top = x[int(np.argmax(probs))]
+    best = int(np.argmax(probs))
+    top = x[best]
     return np.array(
-        [top[col["cos"]], top[col["names_missing_around"]], top[col["figure_missing"]]],
+        [
+            probs[best],
+            float(np.sum(probs)),
+            top[col["section_cos"]],
+            top[col["names_missing_around"]],
+            top[col["figure_missing"]],
+        ],
         dtype=np.float32,
     )
