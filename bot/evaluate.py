@@ -51,12 +51,13 @@ HELD_OUT_SETS = tuple(
         "sealed-5",
         "sealed-6",
         "sealed-7",
+        "sealed-8",
     )
 )
 # Written blind and sealed: scored once at the start of a change to the engine and once at its
 # end, never fitted on and its misses never read in between (tests/eval/README.md). Until the
 # file is there, no change to the engine can be judged: write it first.
-SEALED_SET = EVAL_DIR / "sealed-8.jsonl"
+SEALED_SET = EVAL_DIR / "sealed-9.jsonl"
 
 # What CI holds the offline engine to on dev.jsonl: one question under what it measures, so
 # noise does not fail the build but a regression does. These are in-sample figures (the model
@@ -64,12 +65,12 @@ SEALED_SET = EVAL_DIR / "sealed-8.jsonl"
 FLOORS: dict[str, float] = {
     "recall@5": 0.95,
     "mrr": 0.78,
-    "evidence_hit": 0.93,
-    "first_citation_evidence": 0.86,
-    "evidence_share": 0.80,
+    "evidence_hit": 0.94,
+    "first_citation_evidence": 0.88,
+    "evidence_share": 0.82,
     "citation_validity": 1.0,
     "abstention_precision": 0.92,
-    "abstention_recall": 0.80,
+    "abstention_recall": 0.86,
 }
 
 
