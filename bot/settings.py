@@ -250,7 +250,7 @@ class DebateSettings(_Group):
         10.0, description="Minutes after which a question's recency bonus in the ranking halves."
     )
     factcheck_min_score: float = Field(
-        0.02,
+        0.005,
         description="Probability, from the offline engine's fitted sentence model, that a "
         "sentence bears on a claim, needed to list it for or against the claim (fact-check, "
         "counter-argument, 'furthest from your view'). Low, because that model is fitted to "
