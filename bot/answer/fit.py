@@ -60,7 +60,7 @@ class Row:
     evidence: list[Evidence]  # the candidates, scores filled in later
     listing: bool  # the question asks for several things
     oof: np.ndarray = field(default_factory=lambda: np.zeros(0))  # out-of-fold probabilities
-    oof_x: np.ndarray = field(default_factory=lambda: np.zeros(0))  # x, adapted out of fold
+    answerable_x: np.ndarray | None = None  # the answerability model's inputs, out of fold
     answerable: float = 0.0  # out-of-fold P(answerable)
     handled: Answer | None = None  # the answer of a strategy before the fitted engine
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the question's
@@ -200,17 +200,21 @@ def _choose_sentence_settings(
     return best[1], best[2], best[3]
 
 
-def _answerable_x(row: Row) -> np.ndarray | None:
-    """Read off the out-of-fold scores and adapted cosines, as a new question would see them."""
-    return answerable_features(row.oof_x, row.oof)
-
-
 def _answerable_model(rows: list[Row], c: float) -> Linear:
-    used = [(r, _answerable_x(r)) for r in _engine(rows)]
+    used = [(r, r.answerable_x) for r in _engine(rows)]
     used = [(r, x) for r, x in used if x is not None]
     x = np.vstack([x for _, x in used])
     y = np.array([not r.item.abstain for r, _ in used])
     return _fit_linear(x, y, c, ANSWERABLE_FEATURES)
+
+
+def _answerable_oof(rows: list[Row], c: float) -> None:
+    """Set every row's out-of-fold P(answerable), from a model fitted without its set."""
+    for train, test in _folds(rows):
+        model = _answerable_model(train, c)
+        for r in test:
+            ax = r.answerable_x
+            r.answerable = float(model.prob(ax[None, :])[0]) if ax is not None else 0.0
 
 
 def _balanced_accuracy(rows: list[Row], threshold: float) -> float:
@@ -311,23 +315,16 @@ def fit_model(
         model = _sentence_model(train, c)
         for r in test:
             r.oof = model.prob(r.x) if len(r.x) else np.zeros(0)
-            r.oof_x = r.x.copy()
+            # Read off out-of-fold scores and adapted cosines, as a new question sees them.
+            r.answerable_x = answerable_features(r.x, r.oof)
     c2_best, c2 = -1.0, C_GRID[0]
     thresholds = np.linspace(0.1, 0.9, 33)
     for cand in C_GRID:
-        for train, test in _folds(rows):
-            amodel = _answerable_model(train, cand)
-            for r in test:
-                ax = _answerable_x(r)
-                r.answerable = float(amodel.prob(ax[None, :])[0]) if ax is not None else 0.0
+        _answerable_oof(rows, cand)
         score = max(_balanced_accuracy(rows, t) for t in thresholds)
         if score > c2_best:
             c2_best, c2 = score, cand
-    for train, test in _folds(rows):
-        amodel = _answerable_model(train, c2)
-        for r in test:
-            ax = _answerable_x(r)
-            r.answerable = float(amodel.prob(ax[None, :])[0]) if ax is not None else 0.0
+    _answerable_oof(rows, c2)
     # The threshold and the composition together, for the best worst figure (`objective`).
     best, threshold, comp = -1.0, 0.5, Composition(1.01, 0.5, 1)
     for t, ratio, floor, most in itertools.product(

@@ -158,16 +158,15 @@ def answerable_features(x: np.ndarray, probs: np.ndarray) -> np.ndarray | None:
     """The answerability model's inputs, in ANSWERABLE_FEATURES order (None for no candidate)."""
     if not len(probs):
         return None
-    col = {name: i for i, name in enumerate(FEATURES)}
     best = int(np.argmax(probs))
     top = x[best]
     return np.array(
         [
             probs[best],
             float(np.sum(probs)),
-            top[col["section_cos"]],
-            top[col["names_missing_around"]],
-            top[col["figure_missing"]],
+            top[FEATURES.index("section_cos")],
+            top[FEATURES.index("names_missing_around")],
+            top[FEATURES.index("figure_missing")],
         ],
         dtype=np.float32,
     )
