@@ -249,13 +249,12 @@ class DebateSettings(_Group):
     recency_half_life_min: float = Field(
         10.0, description="Minutes after which a question's recency bonus in the ranking halves."
     )
-    factcheck_min_score: float = Field(
-        0.005,
-        description="Probability, from the offline engine's fitted sentence model, that a "
-        "sentence bears on a claim, needed to list it for or against the claim (fact-check, "
-        "counter-argument, 'furthest from your view'). Low, because that model is fitted to "
-        "find the one sentence that answers a question: a sentence that only bears on a "
-        "statement scores far below it, and the floor just drops the unrelated.",
+    factcheck_min_cos: float = Field(
+        0.2,
+        description="Cosine between a claim and a sentence (the embedding model's, which no "
+        "refit of the scoring model moves) needed to list the sentence for or against the claim "
+        "(fact-check, counter-argument, 'furthest from your view'). It only drops the "
+        "unrelated: whether a sentence takes a side is read from its words.",
     )
     prompt_engine: Literal["template", "llm"] = Field(
         "template",

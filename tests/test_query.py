@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.answer.query import analyse, clean_question, follows_up, last_sentence
+from bot.answer.query import ABOUT_THE_DOCUMENT, analyse, clean_question, follows_up, last_sentence
 from bot.prompts import phrase
 
 
@@ -69,6 +69,24 @@ def test_the_kind_of_answer_wanted(question, kinds) -> None:
 )
 def test_a_sentence_gives_the_figure_asked_for(sentence, question, met) -> None:
     assert analyse(question).wants.met_by(sentence) is met
+
+
+# One vocabulary says whether a question asks about the document and whether a sentence
+# describes it; words that only look like it ("post-war", "figure out") are not in it.
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [
+        ("In the big table, what do the grey boxes mean?", True),
+        ("How is the piece organised?", True),
+        ("The first column reflects the proposing authors.", True),
+        ("The following is a high-level overview of proposals.", True),
+        ("How did post-war Europe rebuild trust?", False),
+        ("Then figure out how to reach the next safety level.", False),
+    ],
+)
+def test_the_document_vocabulary(text, about) -> None:
+    assert bool(ABOUT_THE_DOCUMENT.search(text)) is about
+    assert analyse(text).about_post is about
 
 
 @pytest.mark.parametrize(

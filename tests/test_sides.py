@@ -6,11 +6,13 @@ post's own text; each row says how that sentence stands to a view or claim, and 
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.brief.stance import where_do_i_stand
 from bot.debate.moderator import NOT_SAID, Moderator
-from bot.debate.sides import against, read, weigh
+from bot.debate.sides import against, read, take_sides, weigh
 from bot.models import Quote
 
 
@@ -87,6 +89,16 @@ def test_an_unrelated_claim_gets_no_contradicting_list(bot, claim):
     assert not [s for s in weigh(bot, claim, factual=True) if s.side == "against"]
     prompt = Moderator(bot).factcheck(claim)
     assert "Contradicting:" not in prompt.text and prompt.verdict == NOT_SAID
+
+
+def test_relevance_rests_on_the_cosine_not_on_the_fitted_probability(bot):
+    """A refit that makes the sentence model sharper (every probability but the best near 0)
+    must not empty the moderator's lists: relevance is read off the embedding's cosine."""
+    view = "CERN is a UN organization."
+    flattened = [dataclasses.replace(e, score=0.0) for e in bot.evidence(view)]
+    assert [s for s in take_sides(bot, view, flattened, factual=True) if s.side == "against"]
+    floor = max(e.cos for e in flattened) + 0.01
+    assert not take_sides(bot, view, flattened, factual=True, floor=floor)
 
 
 def test_furthest_from_a_view_argues_against_it(bot):

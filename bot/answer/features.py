@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer.names import coverage
-from bot.answer.query import Query
+from bot.answer.query import ABOUT_THE_DOCUMENT, Query
 from bot.corpus import section_path
 from bot.lexicon import Lexicon
 from bot.models import Quote
@@ -25,13 +25,6 @@ DANGLING = re.compile(
 )
 # "– Ursula von der Leyen, 2025": names who said the sentence before; quoted only after it.
 ATTRIBUTION = re.compile(r"^[–—-]\s*[A-Z]")
-# A sentence about the document itself rather than its subject (general English).
-_META = re.compile(
-    r"\b(this (?:blog )?post|this article|blog post|(?:first|second|third|next|following) "
-    r"(?:section|column)|sections?\b|columns?|table|figure|chart|backgrounds?|entries)\b",
-    re.IGNORECASE,
-)
-
 # The order of the model's inputs; weights.json names them, and a mismatch is refused on load.
 FEATURES: tuple[str, ...] = (
     "cos",
@@ -139,7 +132,9 @@ def features(
                 "passage_rank": 1.0 / (1.0 + c.rank),
                 "passage_score": c.passage_score,
                 "length": float(np.log1p(len(words))),
-                "about_the_document": float(bool(_META.search(text)) and not query.about_post),
+                "about_the_document": float(
+                    bool(ABOUT_THE_DOCUMENT.search(text)) and not query.about_post
+                ),
                 "follows_turns": overlap(context_tokens, words, idf) if context_tokens else 0.0,
                 # The rarest question word its passage lacks: a near miss shares every word but
                 # the one the question turns on.

@@ -66,7 +66,15 @@ _FOLLOW_WORDS = {
     "his", "her", "there", "same", "else", "other", "others",
 }  # fmt: skip
 _FOLLOW_MAX_WORDS = 9
-_ABOUT_POST = re.compile(r"\b(post|blog|article|section|sections|overview|author)\b", re.I)
+# Words about a document itself rather than its subject (general English). One vocabulary for
+# both sides: a question that uses it asks about the document, and a sentence that uses it
+# describes the document ("The first column reflects ..."), which answers only such a question.
+# "post-war" is not a post, nor "figure out" a figure, so neither word is in it.
+ABOUT_THE_DOCUMENT = re.compile(
+    r"\b(blog|posts?(?![-\w])|articles?|piece|essay|sections?|columns?|rows?|cells?|tables?|"
+    r"charts?|graphics?|overview|authors?|entries|backgrounds?)\b",
+    re.I,
+)
 _ABOUT_EVENT = re.compile(
     r"\b(debate|event|panel|register|registration|venue|tonight|session|attend)\b",
     re.I,
@@ -208,7 +216,7 @@ def analyse(
         earlier=earlier,
         context_names=name_groups(context) if context else (),
         claim=claim,
-        about_post=bool(_ABOUT_POST.search(asked)),
+        about_post=bool(ABOUT_THE_DOCUMENT.search(asked)),
         about_event=bool(_ABOUT_EVENT.search(asked)),
         filters=filters,
         vector=vector,

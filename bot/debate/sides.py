@@ -100,13 +100,17 @@ _REDUCED = re.compile(
 
 
 class Scored(Protocol):
-    """A scored sentence as `Bot.evidence` returns it: the quote and how relevant it is."""
+    """A scored sentence as `Bot.evidence` returns it: the quote, how well the fitted model
+    says it answers, and its cosine with the view."""
 
     @property
     def quote(self) -> Quote: ...
 
     @property
     def score(self) -> float: ...
+
+    @property
+    def cos(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -337,13 +341,17 @@ def take_sides(
     factual: bool = False,
     floor: float | None = None,
 ) -> list[Side]:
-    """Each relevant sentence that takes a side on the view, best first; duplicates once."""
-    floor = bot.settings.debate.factcheck_min_score if floor is None else floor
+    """Each relevant sentence that takes a side on the view, best first; duplicates once.
+
+    Relevance is the embedding model's cosine, not the fitted model's probability: that model
+    is fitted to find the one sentence that answers a question, so a sentence that only bears on
+    a statement scores far below it, by an amount that moves with every refit."""
+    floor = bot.settings.debate.factcheck_min_cos if floor is None else floor
     out: list[Side] = []
     seen: set[str] = set()
     for s in scored:
         text = s.quote.text.strip()
-        if s.score < floor or text in seen:
+        if s.cos < floor or text in seen:
             continue
         seen.add(text)
         before, after = _around(bot, s.quote)
