@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bot.answer import ADAPTER_FILE, QueryAdapter
-from bot.answer.adapter import fit_adapter
+from bot.answer.adapter import PRIOR_LIMIT, fit_adapter
 from bot.settings import ROOT, Settings
 
 MODEL = "some-model"
@@ -68,6 +68,20 @@ def test_saved_and_loaded_as_the_app_loads_it(tmp_path: Path) -> None:
     assert np.allclose(loaded.apply(q), adapter.apply(q), atol=1e-2)  # kept in float16
 
 
+def test_the_question_prior_is_saved_loaded_and_clipped(tmp_path: Path) -> None:
+    base = fit_adapter(*_task(1), strength=1e-3, epochs=5)
+    coef = np.linspace(-1.0, 1.0, 16).astype(np.float32)
+    QueryAdapter(base.weights, base.meta, coef, 0.25).save(tmp_path / ADAPTER_FILE, MODEL)
+    loaded = QueryAdapter.load(tmp_path, MODEL)
+    q = _task(3)[0][0]
+    assert loaded.prior(q) == pytest.approx(float(q @ coef) + 0.25, abs=1e-5)
+    assert QueryAdapter(base.weights, {}, coef * 1e3, 0.0).prior(q) in (-PRIOR_LIMIT, PRIOR_LIMIT)
+    # No prior in the file, or a vector of another size: no prior, never a made-up one.
+    base.save(tmp_path / ADAPTER_FILE, MODEL)
+    assert QueryAdapter.load(tmp_path, MODEL).prior(q) is None
+    assert loaded.prior(np.ones(4, np.float32)) is None
+
+
 def test_no_adapter_a_broken_one_or_another_models_is_the_identity(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -90,3 +104,4 @@ def test_the_default_pack_ships_an_adapter_for_the_default_model() -> None:
     adapter = QueryAdapter.load(ROOT / "corpus", settings.embedding.model)
     assert adapter.weights is not None and adapter.weights.shape == (384, 384)
     assert adapter.meta["command"] == "debatebot fit"
+    assert adapter.prior(np.full(384, 384**-0.5, np.float32)) is not None

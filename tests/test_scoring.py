@@ -184,6 +184,7 @@ ANSWERABLE_DIRECTION = {
     "top_section_cos": 1,
     "top_names_missing": -1,
     "top_figure_missing": -1,
+    "question_prior": 1,
 }
 
 
@@ -199,7 +200,7 @@ def test_answerability_reads_the_best_candidate_and_the_models_confidence() -> N
     x = np.zeros((3, len(FEATURES)), dtype=np.float32)
     x[1, col["section_cos"]], x[1, col["names_missing_around"]] = 0.4, 0.5
     x[2, col["figure_missing"]] = 1.0
-    read = answerable_features(x, np.array([0.1, 0.6, 0.2]))
+    read = answerable_features(x, np.array([0.1, 0.6, 0.2]), prior=-1.5)
     assert read is not None
     got = dict(zip(ANSWERABLE_FEATURES, read, strict=True))
     assert got == pytest.approx(
@@ -209,6 +210,7 @@ def test_answerability_reads_the_best_candidate_and_the_models_confidence() -> N
             "top_section_cos": 0.4,
             "top_names_missing": 0.5,
             "top_figure_missing": 0.0,
+            "question_prior": -1.5,
         }
     )
     assert answerable_features(x[:0], np.zeros(0)) is None
@@ -217,6 +219,21 @@ def test_answerability_reads_the_best_candidate_and_the_models_confidence() -> N
         answerable_features(x, np.array(p)) for p in ([0.1, 0.9, 0.6], [0.01, 0.02, 0.0])
     )
     assert model.answerable_prob(sure) > model.answerable_prob(unsure)
+
+
+def test_a_pack_without_a_question_prior_is_read_at_the_fits_mean() -> None:
+    """No prior (a second pack, another embedding model) weighs nothing: the input is read as
+    its mean in the fit, and a likelier prior only ever raises P(answerable)."""
+    model = load_model()
+    x = np.zeros((2, len(FEATURES)), dtype=np.float32)
+    probs = np.array([0.3, 0.5])
+    absent = answerable_features(x, probs)
+    assert absent is not None and np.isnan(absent[-1])
+    mean = float(model.answerable.mean[-1])
+    at_mean = answerable_features(x, probs, prior=mean)
+    assert model.answerable_prob(absent) == pytest.approx(model.answerable_prob(at_mean))
+    low, high = (answerable_features(x, probs, prior=mean + d) for d in (-2.0, 2.0))
+    assert model.answerable_prob(low) < model.answerable_prob(absent) < model.answerable_prob(high)
 
 
 def test_text_before_any_heading_sits_under_its_documents_title() -> None:

@@ -7,6 +7,12 @@ that answer them, how questions about this reading list are phrased and where th
 lie; it is pack data (`<pack>/query_adapter.npz`), fitted by `debatebot fit` and chosen by
 cross-validation across sets. A pack without one (or with one made for another model) uses the
 question's own vector, so its answers are what they were without it.
+
+The same file carries the pack's question prior: a logistic regression on the question's vector,
+fitted on the same labelled questions, for how likely a question like this one is to be
+answerable from this reading list. Strangers who read one post ask about the same few things
+it names without detailing (who chairs a council, what a model was called); the prior learns
+where such questions lie. It is one input of the answerability model, never a verdict alone.
 """
 
 from __future__ import annotations
@@ -22,14 +28,25 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 ADAPTER_FILE = "query_adapter.npz"
+PRIOR_LIMIT = 8.0  # the prior's logit is clipped to this: a prior informs, it never decides
 
 
 @dataclass(frozen=True)
 class QueryAdapter:
-    """q -> normalise(q + W q); W is zero for the identity."""
+    """q -> normalise(q + W q); W is zero for the identity. With the question prior
+    logit(P(answerable)) = q @ prior_coef + prior_intercept."""
 
     weights: np.ndarray | None = None  # (d, d), or None for the identity
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    prior_coef: np.ndarray | None = field(default=None, compare=False)  # (d,), or no prior
+    prior_intercept: float = 0.0
+
+    def prior(self, vector: np.ndarray) -> float | None:
+        """The question prior's logit, or None where the pack has no prior for this model."""
+        if self.prior_coef is None or len(vector) != len(self.prior_coef):
+            return None
+        logit = float(vector @ self.prior_coef) + self.prior_intercept
+        return float(np.clip(logit, -PRIOR_LIMIT, PRIOR_LIMIT))
 
     def apply(self, vector: np.ndarray) -> np.ndarray:
         if self.weights is None or not len(vector) or self.weights.shape[1] != len(vector):
@@ -41,10 +58,15 @@ class QueryAdapter:
         """Kept in float16: half the size, and the map is a small correction to a unit vector."""
         assert self.weights is not None
         meta = {**self.meta, "embedding_model": model}
+        arrays: dict[str, np.ndarray] = {
+            "weights": self.weights.astype(np.float16),
+            "meta": np.array(json.dumps(meta)),
+        }
+        if self.prior_coef is not None:
+            arrays["prior_coef"] = self.prior_coef.astype(np.float32)
+            arrays["prior_intercept"] = np.array(self.prior_intercept, dtype=np.float32)
         with path.open("wb") as fh:
-            np.savez_compressed(
-                fh, weights=self.weights.astype(np.float16), meta=np.array(json.dumps(meta))
-            )
+            np.savez_compressed(fh, **arrays)
 
     @classmethod
     def load(cls, pack: Path, model: str) -> QueryAdapter:
@@ -56,6 +78,8 @@ class QueryAdapter:
             with np.load(path, allow_pickle=False) as data:
                 weights = data["weights"].astype(np.float32)
                 meta = json.loads(str(data["meta"]))
+                coef = data["prior_coef"].astype(np.float32) if "prior_coef" in data else None
+                intercept = float(data["prior_intercept"]) if coef is not None else 0.0
         except (OSError, ValueError, KeyError) as exc:
             log.warning("%s is unreadable (%s); questions are not adapted", path, exc)
             return cls()
@@ -67,7 +91,10 @@ class QueryAdapter:
                 model,
             )
             return cls()
-        return cls(weights, meta)
+        if coef is not None and coef.shape != (weights.shape[1],):
+            log.warning("%s has a question prior of the wrong size; it is not used", path)
+            coef = None
+        return cls(weights, meta, coef, intercept)
 
 
 def fit_adapter(

@@ -82,6 +82,6 @@ def find(query: Query, ctx: AnswerContext, k: int | None = None) -> Findings:
         ),
         key=lambda e: -e.score,
     )
-    qx = answerable_features(x, probs)
+    qx = answerable_features(x, probs, ctx.adapter.prior(query.vector))
     answerable = ctx.model.answerable_prob(qx) if qx is not None else 0.0
     return Findings(passages, evidence, answerable, x, found)

@@ -6,8 +6,8 @@ What is fitted, and written to bot/answer/weights.json with this command's recor
 - the answerability model: whether any does (over ANSWERABLE_FEATURES, read off the sentence
   model's out-of-fold scores), and the threshold that balances answering and abstaining;
 - the composition: how close a further sentence must score to be quoted after the first;
-- the pack's query adapter (bot/answer/adapter.py), refitted inside every fold so that no
-  figure is scored with an adapter that saw its set.
+- the pack's query adapter and question prior (bot/answer/adapter.py), refitted inside every
+  fold so that no figure is scored with an adapter or a prior that saw its set.
 
 The sealed set is never read here: it measures a change once at its start, once at its end.
 """
@@ -29,6 +29,7 @@ from bot.answer.evidence import Evidence, candidates
 from bot.answer.features import FEATURES, features
 from bot.answer.model import (
     ANSWERABLE_FEATURES,
+    PRIOR,
     Composition,
     Linear,
     ScoringModel,
@@ -45,6 +46,7 @@ ADAPTED = FEATURES.index("cos_adapted")
 KEEP_RATIO_GRID = (0.5, 0.7, 0.85, 1.01)
 KEEP_FLOOR_GRID = (0.2, 0.35, 0.5)
 MAX_QUOTES_GRID = (1, 2, 3)
+PRIOR_C_GRID = (0.01, 0.1, 1.0)
 
 MakeQuery = Callable[[str, list[Turn]], Query]
 
@@ -62,6 +64,7 @@ class Row:
     oof: np.ndarray = field(default_factory=lambda: np.zeros(0))  # out-of-fold probabilities
     answerable_x: np.ndarray | None = None  # the answerability model's inputs, out of fold
     answerable: float = 0.0  # out-of-fold P(answerable)
+    prior: float = float("nan")  # out-of-fold question prior (a logit)
     handled: Answer | None = None  # the answer of a strategy before the fitted engine
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the question's
 
@@ -208,6 +211,28 @@ def _answerable_model(rows: list[Row], c: float) -> Linear:
     return _fit_linear(x, y, c, ANSWERABLE_FEATURES)
 
 
+def _prior(rows: list[Row], c: float) -> tuple[np.ndarray, float]:
+    """The question prior fitted on the rows the engine answers: logistic regression on the
+    question's vector, folded back to a plain dot product (coefficients, intercept)."""
+    used = _engine(rows)
+    x = np.array([r.vector for r in used])
+    y = np.array([not r.item.abstain for r in used])
+    lin = _fit_linear(x, y, c, tuple(f"q{i}" for i in range(x.shape[1])))
+    coef = lin.coef / lin.scale
+    return coef.astype(np.float32), float(lin.intercept - float((lin.mean / lin.scale) @ lin.coef))
+
+
+def _prior_oof(rows: list[Row], c: float) -> None:
+    """Set every row's out-of-fold question prior, and the answerability input that reads it."""
+    for train, test in _folds(rows):
+        adapter = QueryAdapter(None, {}, *_prior(train, c))
+        for r in _engine(test):
+            prior = adapter.prior(r.vector)
+            r.prior = float("nan") if prior is None else prior
+            if r.answerable_x is not None:
+                r.answerable_x[PRIOR] = r.prior
+
+
 def _answerable_oof(rows: list[Row], c: float) -> None:
     """Set every row's out-of-fold P(answerable), from a model fitted without its set."""
     for train, test in _folds(rows):
@@ -317,13 +342,15 @@ def fit_model(
             r.oof = model.prob(r.x) if len(r.x) else np.zeros(0)
             # Read off out-of-fold scores and adapted cosines, as a new question sees them.
             r.answerable_x = answerable_features(r.x, r.oof)
-    c2_best, c2 = -1.0, C_GRID[0]
+    c2_best, c2, prior_c = -1.0, C_GRID[0], PRIOR_C_GRID[0]
     thresholds = np.linspace(0.1, 0.9, 33)
-    for cand in C_GRID:
+    for pc, cand in itertools.product(PRIOR_C_GRID, C_GRID):
+        _prior_oof(rows, pc)
         _answerable_oof(rows, cand)
         score = max(_balanced_accuracy(rows, t) for t in thresholds)
         if score > c2_best:
-            c2_best, c2 = score, cand
+            c2_best, c2, prior_c = score, cand, pc
+    _prior_oof(rows, prior_c)
     _answerable_oof(rows, c2)
     # The threshold and the composition together, for the best worst figure (`objective`).
     best, threshold, comp = -1.0, 0.5, Composition(1.01, 0.5, 1)
@@ -352,9 +379,11 @@ def fit_model(
             "sets": {name: len([r for r in rows if r.set == name]) for name in sets},
             "sentence_c": c,
             "answerable_c": c2,
+            "prior_c": prior_c,
             "adapter_strength": strength,
             "cross_validated": per_set,
         },
     )
     stamp = {k: model.meta[k] for k in ("command", "fitted_at")}
-    return model, QueryAdapter(adapter.weights, {**adapter.meta, **stamp}), per_set
+    meta = {**adapter.meta, **stamp, "prior_c": prior_c}
+    return model, QueryAdapter(adapter.weights, meta, *_prior(rows, prior_c)), per_set

@@ -21,19 +21,24 @@ WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
 # Question-level inputs of the answerability model: how sure the sentence model is that
 # something answers (its best probability, and the probability mass over all candidates), how
-# close the best candidate's section heading is to the question, and whether the best candidate
-# lacks the question's names or the figure asked for. Each has a known direction, which
-# tests/test_scoring.py checks on the shipped weights. The cosines themselves add nothing the
-# sentence model's probability does not carry; inputs that fitted the evaluation sets' style
-# (word overlap, an answer-type match, how far the best sentence stands out of the reading list)
-# came out with the wrong sign, since a near miss there is written from the post's own words.
+# close the best candidate's section heading is to the question, whether the best candidate
+# lacks the question's names or the figure asked for, and the pack's question prior (how often
+# questions like this one, among the pack's labelled questions, were answerable: see
+# bot/answer/adapter.py; absent for a pack without one, and then it weighs nothing). Each has a
+# known direction, which tests/test_scoring.py checks on the shipped weights. The cosines
+# themselves add nothing the sentence model's probability does not carry; inputs that fitted
+# the evaluation sets' style (word overlap, an answer-type match, how far the best sentence
+# stands out of the reading list) came out with the wrong sign, since a near miss there is
+# written from the post's own words.
 ANSWERABLE_FEATURES: tuple[str, ...] = (
     "top_prob",
     "prob_mass",
     "top_section_cos",
     "top_names_missing",
     "top_figure_missing",
+    "question_prior",
 )
+PRIOR = ANSWERABLE_FEATURES.index("question_prior")
 
 
 class ModelFileError(RuntimeError):
@@ -103,6 +108,9 @@ class ScoringModel:
         return self.sentence.prob(x) if len(x) else np.zeros(0, dtype=np.float32)
 
     def answerable_prob(self, x: np.ndarray) -> float:
+        """P(answerable); an input given as NaN (a pack without a question prior) is read as its
+        mean in the fit, where it weighs nothing."""
+        x = np.where(np.isnan(x), self.answerable.mean, x)
         return float(self.answerable.prob(x[None, :])[0])
 
     def to_json(self) -> dict[str, Any]:
@@ -154,8 +162,11 @@ def load_model(path: Path = WEIGHTS_FILE) -> ScoringModel:
     return ScoringModel.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
-def answerable_features(x: np.ndarray, probs: np.ndarray) -> np.ndarray | None:
-    """The answerability model's inputs, in ANSWERABLE_FEATURES order (None for no candidate)."""
+def answerable_features(
+    x: np.ndarray, probs: np.ndarray, prior: float | None = None
+) -> np.ndarray | None:
+    """The answerability model's inputs, in ANSWERABLE_FEATURES order (None for no candidate);
+    `prior` is the pack's question prior (a logit), NaN where the pack has none."""
     if not len(probs):
         return None
     best = int(np.argmax(probs))
@@ -167,6 +178,7 @@ def answerable_features(x: np.ndarray, probs: np.ndarray) -> np.ndarray | None:
             top[FEATURES.index("section_cos")],
             top[FEATURES.index("names_missing_around")],
             top[FEATURES.index("figure_missing")],
+            np.nan if prior is None else prior,
         ],
         dtype=np.float32,
     )
