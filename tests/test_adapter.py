@@ -105,3 +105,43 @@ def test_the_default_pack_ships_an_adapter_for_the_default_model() -> None:
     assert adapter.weights is not None and adapter.weights.shape == (384, 384)
     assert adapter.meta["command"] == "debatebot fit"
     assert adapter.prior(np.full(384, 384**-0.5, np.float32)) is not None
+
+
+def test_answers_retrieve_with_the_adapted_vector() -> None:
+    """The answering strategies search with the question as the pack's adapter moves it; the
+    raw search the fit uses keeps the plain vector (the shipped adapter saw every set)."""
+    from dataclasses import replace
+
+    from bot.answer.context import AnswerContext
+    from bot.answer.model import ScoringModel
+    from bot.answer.query import analyse
+    from bot.corpus import Corpus
+    from bot.lexicon import Lexicon
+    from bot.retrieve.text import Rarity
+
+    seen: list[np.ndarray] = []
+
+    def search(query, k):
+        seen.append(query.vector)
+        return []
+
+    weights = np.roll(np.eye(4, dtype=np.float32), 1, axis=0)  # moves each axis to the next
+    ctx = AnswerContext(
+        settings=Settings(),
+        sources={},
+        corpus=Corpus([], {}),
+        lexicon=Lexicon(),
+        debate=None,
+        model=ScoringModel.neutral(),
+        idf=Rarity.of({}),
+        search=search,
+        sentence_vectors=lambda ids: {},
+        heading_vectors={},
+        encode=lambda texts: np.zeros((len(texts), 4), dtype=np.float32),
+        adapter=QueryAdapter(weights),
+    )
+    query = replace(analyse("How is it funded?"), vector=np.array([1, 0, 0, 0], np.float32))
+    ctx.retrieve(query, 3)
+    ctx.search(query, 3)
+    assert np.allclose(seen[0], QueryAdapter(weights).apply(query.vector))
+    assert not np.allclose(seen[0], query.vector) and seen[1] is query.vector

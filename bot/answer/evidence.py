@@ -69,7 +69,7 @@ def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> lis
 
 def find(query: Query, ctx: AnswerContext, k: int | None = None) -> Findings:
     """Retrieve, build candidates and score them: the reading list's evidence on a question."""
-    passages = ctx.search(query, k or ctx.settings.answer.passages)
+    passages = ctx.retrieve(query, k or ctx.settings.answer.passages)
     found = candidates(query, passages, ctx)
     adapted = ctx.adapter.apply(query.vector)
     x = features(query, found, ctx.heading_vectors, ctx.idf, ctx.lexicon, adapted)

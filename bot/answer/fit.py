@@ -103,6 +103,8 @@ def collect(sets: dict[str, Path], ctx: AnswerContext, make_query: MakeQuery) ->
                     )
                 )
                 continue
+            # The plain vector, not the shipped adapter's: that adapter saw every set, and the
+            # figures of a set must not rest on it (the answers retrieve with it: ctx.retrieve).
             passages = ctx.search(query, ctx.settings.answer.passages)
             found = candidates(query, passages, ctx)
             x = features(query, found, ctx.heading_vectors, ctx.idf, ctx.lexicon)

@@ -17,7 +17,7 @@ def answer(query: Query, ctx: AnswerContext) -> Answer | None:
     """Quote the sentence that states the claim, or say that none does."""
     if query.intent != "locate":
         return None
-    passages = ctx.search(query, PASSAGES)
+    passages = ctx.retrieve(query, PASSAGES)
     _, quote = locate(
         query.claim,
         query.vector,

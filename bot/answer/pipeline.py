@@ -28,4 +28,4 @@ def run(query: Query, ctx: AnswerContext) -> Answer:
         found = STRATEGIES[name](query, ctx)
         if found is not None:
             return found
-    return abstain(query, ctx, ctx.search(query, 3), engine="none")
+    return abstain(query, ctx, ctx.retrieve(query, 3), engine="none")

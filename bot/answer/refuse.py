@@ -15,6 +15,6 @@ def answer(query: Query, ctx: AnswerContext) -> Answer | None:
     """Decline a request for a verdict or an invention, pointing at what the sources say."""
     if query.intent not in ("verdict", "invention"):
         return None
-    passages = ctx.search(query, RELATED_PASSAGES)
+    passages = ctx.retrieve(query, RELATED_PASSAGES)
     lead = phrase("no_verdict" if query.intent == "verdict" else "no_invention")
     return abstain(query, ctx, passages, engine="offline", lead=lead)
