@@ -43,6 +43,7 @@ from bot.settings import AnswerSettings, LLMSettings
 QUESTION = "How is CERN funded?"
 BUDGET = "Its annual budget is around 1.4 billion CHF"
 COUNCIL = "CERN is governed by a Council"
+PUBLIC = "Particle physics relies entirely on public funding"
 
 
 def fake(reply: str) -> GenericFakeChatModel:
@@ -55,9 +56,10 @@ def llm_args(bot, question: str, history=None):
 
 
 def numbered(bot, question: str = QUESTION) -> list[Passage]:
-    """The passages the LLM engine numbers in its prompt, in order."""
+    """The passages the LLM engine numbers in its prompt, in order: retrieved as every answer
+    retrieves them (with the pack's query adapter)."""
     query, ctx = llm_args(bot, question)
-    return ctx.search(query, bot.settings.retrieval.k)
+    return ctx.retrieve(query, bot.settings.retrieval.k)
 
 
 def n_of(passages: list[Passage], needle: str) -> int:
@@ -77,9 +79,9 @@ def closed_port() -> int:
 # --- the engine over the real index ----------------------------------------------------
 def test_supported_sentences_are_kept_labelled_and_cited_verbatim(bot) -> None:
     ps = numbered(bot)
-    council, budget = n_of(ps, COUNCIL), n_of(ps, BUDGET)
+    public, budget = n_of(ps, PUBLIC), n_of(ps, BUDGET)
     reply = (
-        f"CERN is governed by a Council of representatives from its 25 member states [{council}]. "
+        f"Particle physics relies entirely on public funding due to high costs [{public}]. "
         f"Its annual budget is around 1.4 billion CHF, with member state contributions roughly "
         f"proportional to GDP [{budget}]."
     )
