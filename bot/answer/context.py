@@ -42,8 +42,10 @@ class AnswerContext:
     encode: Encode
     adapter: QueryAdapter = field(default_factory=QueryAdapter)  # the pack's; identity if none
 
-    def retrieve(self, query: Query, k: int) -> list[Passage]:
+    def retrieve(self, query: Query, k: int, adapted: np.ndarray | None = None) -> list[Passage]:
         """The k best passages for a question, searched with its vector as the pack's query
-        adapter moves it: out of fold, that puts the evidence among the first five passages
-        for more strangers' questions than the plain vector does (docs/BENCHMARKS.md)."""
-        return self.search(replace(query, vector=self.adapter.apply(query.vector)), k)
+        adapter moves it (`adapted`, where the caller has moved it already): out of fold, that
+        puts the evidence among the first five passages for more strangers' questions than the
+        plain vector does (docs/BENCHMARKS.md)."""
+        moved = self.adapter.apply(query.vector) if adapted is None else adapted
+        return self.search(replace(query, vector=moved), k)

@@ -69,9 +69,9 @@ def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> lis
 
 def find(query: Query, ctx: AnswerContext, k: int | None = None) -> Findings:
     """Retrieve, build candidates and score them: the reading list's evidence on a question."""
-    passages = ctx.retrieve(query, k or ctx.settings.answer.passages)
-    found = candidates(query, passages, ctx)
     adapted = ctx.adapter.apply(query.vector)
+    passages = ctx.retrieve(query, k or ctx.settings.answer.passages, adapted)
+    found = candidates(query, passages, ctx)
     x = features(query, found, ctx.heading_vectors, ctx.idf, ctx.lexicon, adapted)
     probs = ctx.model.sentence_probs(x)
     cos = x[:, FEATURES.index("cos")] if len(x) else np.zeros(0)

@@ -64,7 +64,6 @@ class Row:
     oof: np.ndarray = field(default_factory=lambda: np.zeros(0))  # out-of-fold probabilities
     answerable_x: np.ndarray | None = None  # the answerability model's inputs, out of fold
     answerable: float = 0.0  # out-of-fold P(answerable)
-    prior: float = float("nan")  # out-of-fold question prior (a logit)
     handled: Answer | None = None  # the answer of a strategy before the fitted engine
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the question's
 
@@ -229,10 +228,9 @@ def _prior_oof(rows: list[Row], c: float) -> None:
     for train, test in _folds(rows):
         adapter = QueryAdapter(None, {}, *_prior(train, c))
         for r in _engine(test):
-            prior = adapter.prior(r.vector)
-            r.prior = float("nan") if prior is None else prior
             if r.answerable_x is not None:
-                r.answerable_x[PRIOR] = r.prior
+                prior = adapter.prior(r.vector)
+                r.answerable_x[PRIOR] = np.nan if prior is None else prior
 
 
 def _answerable_oof(rows: list[Row], c: float) -> None:

@@ -39,6 +39,8 @@ ANSWERABLE_FEATURES: tuple[str, ...] = (
     "question_prior",
 )
 PRIOR = ANSWERABLE_FEATURES.index("question_prior")
+# Where answerability reads the best candidate's features.
+_TOP_READ = [FEATURES.index(f) for f in ("section_cos", "names_missing_around", "figure_missing")]
 
 
 class ModelFileError(RuntimeError):
@@ -175,9 +177,7 @@ def answerable_features(
         [
             probs[best],
             float(np.sum(probs)),
-            top[FEATURES.index("section_cos")],
-            top[FEATURES.index("names_missing_around")],
-            top[FEATURES.index("figure_missing")],
+            *top[_TOP_READ],
             np.nan if prior is None else prior,
         ],
         dtype=np.float32,
