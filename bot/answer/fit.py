@@ -7,7 +7,8 @@ What is fitted, and written to bot/answer/weights.json with this command's recor
   model's out-of-fold scores), and the threshold that balances answering and abstaining;
 - the composition: how close a further sentence must score to be quoted after the first;
 - the pack's query adapter and question prior (bot/answer/adapter.py), refitted inside every
-  fold so that no figure is scored with an adapter or a prior that saw its set.
+  fold so that no figure is scored with an adapter or a prior that saw its set; candidates
+  are retrieved through the fold's adapter, as answers retrieve through the shipped one.
 
 The sealed set is never read here: it measures a change once at its start, once at its end.
 """
@@ -80,8 +81,17 @@ def _handled(query: Query, ctx: AnswerContext) -> Answer | None:
     return None
 
 
-def collect(sets: dict[str, Path], ctx: AnswerContext, make_query: MakeQuery) -> list[Row]:
-    """Every question of the sets, analysed, retrieved and turned into labelled candidates."""
+def collect(
+    sets: dict[str, Path],
+    ctx: AnswerContext,
+    make_query: MakeQuery,
+    adapters: dict[str, QueryAdapter] | None = None,
+) -> list[Row]:
+    """Every question of the sets, analysed, retrieved and turned into labelled candidates.
+
+    With `adapters` (set name -> the adapter fitted without that set), each set's questions
+    retrieve as answers do, through an adapter, but one that never saw them; without, with the
+    plain vector (the first pass, which those adapters are fitted on)."""
     rows: list[Row] = []
     for name, path in sets.items():
         if path.resolve() == SEALED_SET.resolve():
@@ -102,9 +112,12 @@ def collect(sets: dict[str, Path], ctx: AnswerContext, make_query: MakeQuery) ->
                     )
                 )
                 continue
-            # The plain vector, not the shipped adapter's: that adapter saw every set, and the
-            # figures of a set must not rest on it (the answers retrieve with it: ctx.retrieve).
-            passages = ctx.search(query, ctx.settings.answer.passages)
+            # Never the shipped adapter: it saw every set, and a set's figures must not rest on it.
+            k = ctx.settings.answer.passages
+            if adapters is None:
+                passages = ctx.search(query, k)
+            else:
+                passages = ctx.retrieve(query, k, adapters[name].apply(query.vector))
             found = candidates(query, passages, ctx)
             x = features(query, found, ctx.heading_vectors, ctx.idf, ctx.lexicon)
             gold = [] if item.abstain else item.gold
@@ -335,6 +348,10 @@ def fit_model(
             "the labelled sets' evidence is not in this pack's index: they are about another "
             "reading list (fit with the pack they were written for)"
         )
+    # Answers retrieve through the adapter, so the models are fitted on candidates retrieved
+    # that way: a second pass, each set through the adapter fitted without it.
+    _, _, adapters = _choose_sentence_settings(rows)
+    rows = collect(sets, ctx, make_query, adapters)
     strength, c, adapters = _choose_sentence_settings(rows)
     for train, test in _adapted_folds(rows, adapters):
         model = _sentence_model(train, c)
