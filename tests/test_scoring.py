@@ -300,3 +300,24 @@ def test_an_event_notice_is_a_candidate_only_for_questions_about_the_event() -> 
     event = candidates(analyse("When is the debate, and where do I register?"), passages, ctx)
     assert [c.quote.chunk.id for c in plain] == ["p"]
     assert [c.quote.chunk.id for c in event] == ["p", "n"]
+
+
+def test_the_fit_judges_a_strategys_citations_in_the_order_they_are_read() -> None:
+    """A template may print its lead sentence first and cite it last; `debatebot eval` reads
+    the citations down the page, and so must the fit."""
+    from bot.answer.fit import _judged
+    from bot.evaluate import EvalItem
+    from bot.models import Answer, Citation
+
+    def cite(n: int, quote: str) -> Citation:
+        return Citation(n=n, source_id="s", title="t", url="u", quote=quote)
+
+    answer = Answer(
+        question="q",
+        answer="“The lead sentence says it all.” [2]\n\n- **Item** [1]",
+        abstained=False,
+        engine="structure",
+        citations=[cite(1, "Item"), cite(2, "The lead sentence says it all.")],
+    )
+    judged = _judged(answer, EvalItem("fact-01", "q", ["lead sentence says it all"], False, "fact"))
+    assert judged == {"abstained": 0.0, "hit": 1.0, "first": 1.0, "share": 0.5}

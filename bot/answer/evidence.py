@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.answer.context import AnswerContext
-from bot.answer.features import FEATURES, Candidate, features
+from bot.answer.features import DANGLING, FEATURES, Candidate, features
 from bot.answer.model import answerable_features
 from bot.answer.query import Query
 from bot.citations import title_of
@@ -47,8 +47,9 @@ def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> lis
     """Every sentence of the passages that could be quoted as an answer.
 
     Headings are labels, and sentences the pack marks as steering the reader state nothing:
-    neither is ever a candidate; nor is an announcement of the event (registration, venue)
-    unless the question is about the event.
+    neither is ever a candidate, nor is a sentence that leans on such a one ("It then ..."
+    after "This note first ..."), which steers too and would bring it along as context; nor is
+    an announcement of the event (registration, venue) unless the question is about the event.
     """
     vectors = ctx.sentence_vectors([p.chunk.id for p in passages])
     out: list[Candidate] = []
@@ -63,6 +64,10 @@ def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> lis
             quote = Quote(p.chunk, i)
             if vec is None or ctx.lexicon.is_not_answer(quote.text):
                 continue
+            if DANGLING.match(quote.text):
+                before = ctx.corpus.previous_sentence(quote)
+                if before is not None and ctx.lexicon.is_not_answer(before.text):
+                    continue
             out.append(Candidate(quote, vec, rank, p.score, title))
     return out
 

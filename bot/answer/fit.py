@@ -38,6 +38,7 @@ from bot.answer.model import (
 )
 from bot.answer.pipeline import STRATEGIES
 from bot.answer.query import Query, Turn
+from bot.citations import renumber
 from bot.evaluate import SEALED_SET, EvalItem, is_evidence, load_set
 from bot.models import Answer
 
@@ -290,9 +291,12 @@ def replay(row: Row, comp: Composition, ctx: AnswerContext, threshold: float) ->
 
 
 def _judged(answer: Answer, item: EvalItem) -> dict[str, float]:
+    """A strategy's answer judged as `debatebot eval` judges it: its citations in the order the
+    reader meets them (a template may print its lead sentence first but cite it last)."""
     if answer.abstained:
         return {"abstained": 1.0, "hit": 0.0, "first": 0.0, "share": float("nan")}
-    good = [is_evidence(c.quote, item.gold) for c in answer.citations]
+    _, cited = renumber(answer.answer, answer.citations)
+    good = [is_evidence(c.quote, item.gold) for c in cited]
     return {
         "abstained": 0.0,
         "hit": float(any(good)),
