@@ -109,7 +109,7 @@ def test_the_default_pack_ships_an_adapter_for_the_default_model() -> None:
 
 def test_answers_retrieve_with_the_adapted_vector() -> None:
     """The answering strategies search with the question as the pack's adapter moves it; the
-    raw search the fit uses keeps the plain vector (the shipped adapter saw every set)."""
+    raw search (the fit's first pass) keeps the plain vector."""
     from dataclasses import replace
 
     from bot.answer.context import AnswerContext

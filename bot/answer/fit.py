@@ -277,26 +277,26 @@ def replay(row: Row, comp: Composition, ctx: AnswerContext, threshold: float) ->
     if row.handled is not None:
         return _judged(row.handled, row.item)
     if row.answerable < threshold or not len(row.oof):
-        return {"abstained": 1.0, "hit": 0.0, "first": 0.0, "share": float("nan")}
+        return _marks(None)
     quoted = [
         q for part in choose(_scored(row), comp, ctx.corpus, row.listing) for q in part.quotes
     ]
-    good = [is_evidence(q.text, row.item.gold) for q in quoted]
-    return {
-        "abstained": 0.0,
-        "hit": float(any(good)),
-        "first": float(bool(good) and good[0]),
-        "share": float(np.mean(good)) if good else float("nan"),
-    }
+    return _marks([is_evidence(q.text, row.item.gold) for q in quoted])
 
 
 def _judged(answer: Answer, item: EvalItem) -> dict[str, float]:
     """A strategy's answer judged as `debatebot eval` judges it: its citations in the order the
     reader meets them (a template may print its lead sentence first but cite it last)."""
     if answer.abstained:
-        return {"abstained": 1.0, "hit": 0.0, "first": 0.0, "share": float("nan")}
+        return _marks(None)
     _, cited = renumber(answer.answer, answer.citations)
-    good = [is_evidence(c.quote, item.gold) for c in cited]
+    return _marks([is_evidence(c.quote, item.gold) for c in cited])
+
+
+def _marks(good: list[bool] | None) -> dict[str, float]:
+    """One answer's marks from whether each quote, in order, is evidence (None: abstained)."""
+    if good is None:
+        return {"abstained": 1.0, "hit": 0.0, "first": 0.0, "share": float("nan")}
     return {
         "abstained": 0.0,
         "hit": float(any(good)),
@@ -365,12 +365,13 @@ def fit_model(
             r.answerable_x = answerable_features(r.x, r.oof)
     c2_best, c2, prior_c = -1.0, C_GRID[0], PRIOR_C_GRID[0]
     thresholds = np.linspace(0.1, 0.9, 33)
-    for pc, cand in itertools.product(PRIOR_C_GRID, C_GRID):
-        _prior_oof(rows, pc)
-        _answerable_oof(rows, cand)
-        score = max(_balanced_accuracy(rows, t) for t in thresholds)
-        if score > c2_best:
-            c2_best, c2, prior_c = score, cand, pc
+    for pc in PRIOR_C_GRID:
+        _prior_oof(rows, pc)  # once per prior C: it does not depend on the answerability C
+        for cand in C_GRID:
+            _answerable_oof(rows, cand)
+            score = max(_balanced_accuracy(rows, t) for t in thresholds)
+            if score > c2_best:
+                c2_best, c2, prior_c = score, cand, pc
     _prior_oof(rows, prior_c)
     _answerable_oof(rows, c2)
     # The threshold and the composition together, for the best worst figure (`objective`).
