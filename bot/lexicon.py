@@ -39,7 +39,8 @@ class Lexicon(BaseModel):
     not_answers: list[str] = Field(
         default_factory=list,
         description="Openings of sentences that steer the reader or describe a picture the "
-        'reading list does not carry ("The first section offers"): never quoted as an answer.',
+        'reading list does not carry ("The first section offers"): they answer only a question '
+        "about the document itself (its sections, its table), never one about its subject.",
     )
     notices: list[str] = Field(
         default_factory=list,
@@ -60,7 +61,8 @@ class Lexicon(BaseModel):
         return re.compile(rf"^(?:[a-z]+,\s+)?(?:{openings})\b")
 
     def is_not_answer(self, sentence: str) -> bool:
-        """Whether a sentence only steers the reader (or describes a missing picture)."""
+        """Whether a sentence steers the reader (or describes a picture) rather than stating
+        anything about the subject."""
         pattern = self._not_answer
         return bool(pattern and pattern.match(fold(sentence).strip()))
 

@@ -76,7 +76,7 @@ def test_a_common_name_missing_costs_less_than_a_rare_one() -> None:
         ("CERN’s annual budget is about 1.4 billion CHF.", False),
     ],
 )
-def test_sentences_the_pack_marks_are_never_answers(sentence, not_answer) -> None:
+def test_the_packs_marks_find_the_sentences_that_steer_the_reader(sentence, not_answer) -> None:
     assert LEXICON.is_not_answer(sentence) is not_answer
     assert not Lexicon().is_not_answer(sentence)
 
@@ -321,3 +321,44 @@ def test_the_fit_judges_a_strategys_citations_in_the_order_they_are_read() -> No
     )
     judged = _judged(answer, EvalItem("fact-01", "q", ["lead sentence says it all"], False, "fact"))
     assert judged == {"abstained": 0.0, "hit": 1.0, "first": 1.0, "share": 0.5}
+
+
+def test_a_signpost_is_a_candidate_only_for_questions_about_the_document() -> None:
+    from bot.answer.context import AnswerContext
+    from bot.answer.evidence import candidates
+    from bot.models import Passage
+    from bot.settings import Settings
+
+    para = _chunk(
+        "p",
+        [
+            "The first section offers context on CERN.",
+            "It then turns to the proposals.",
+            "CERN was founded in 1954.",
+        ],
+    )
+    ctx = AnswerContext(
+        settings=Settings(),
+        sources={},
+        corpus=Corpus([para], {}),
+        lexicon=LEXICON,
+        debate=None,
+        model=ScoringModel.neutral(),
+        idf=Rarity.of({}),
+        search=lambda query, k: [],
+        sentence_vectors=lambda ids: {f"{c}#s{i}": _unit(1, 0) for c in ids for i in range(3)},
+        heading_vectors={},
+        encode=lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
+    )
+    passages = [Passage(chunk=para, score=1.0)]
+    subject = candidates(analyse("What does the first part say about CERN?"), passages, ctx)
+    document = candidates(analyse("How is the blog post organised?"), passages, ctx)
+    # The signpost, and the sentence leaning on it, steer the reader: no answer on the subject.
+    assert [c.quote.index for c in subject] == [2]
+    assert [c.quote.index for c in document] == [0, 1, 2]
+    q = analyse("How is the blog post organised?")
+    q = q.__class__(**{**q.__dict__, "vector": _unit(1, 0)})
+    x = features(q, document, {}, Rarity.of({}), LEXICON)
+    col = {f: i for i, f in enumerate(FEATURES)}
+    assert list(x[:, col["document_asked"]]) == [1, 0, 0]
+    assert not x[:, col["about_the_document"]].any()

@@ -43,13 +43,25 @@ class Findings:
         return self.evidence[0] if self.evidence else None
 
 
+def _steers(quote: Quote, ctx: AnswerContext) -> bool:
+    """Whether a sentence steers the reader: the pack marks it so, or it leans on one that is."""
+    if ctx.lexicon.is_not_answer(quote.text):
+        return True
+    if not DANGLING.match(quote.text):
+        return False
+    before = ctx.corpus.previous_sentence(quote)
+    return before is not None and ctx.lexicon.is_not_answer(before.text)
+
+
 def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> list[Candidate]:
     """Every sentence of the passages that could be quoted as an answer.
 
-    Headings are labels, and sentences the pack marks as steering the reader state nothing:
-    neither is ever a candidate, nor is a sentence that leans on such a one ("It then ..."
-    after "This note first ..."), which steers too and would bring it along as context; nor is
-    an announcement of the event (registration, venue) unless the question is about the event.
+    Headings are labels, never candidates. Sentences the pack marks as steering the reader
+    ("The first section offers ...", a table's legend) state nothing about the subject: they
+    are candidates only for a question about the document itself (its sections, its table),
+    which they answer; so is a sentence that leans on such a one ("It then ..." after "This
+    note first ..."). An announcement of the event (registration, venue) is a candidate only
+    when the question is about the event.
     """
     vectors = ctx.sentence_vectors([p.chunk.id for p in passages])
     out: list[Candidate] = []
@@ -62,12 +74,8 @@ def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> lis
         for i, sid in enumerate(sentence_ids(p.chunk)):
             vec = vectors.get(sid)
             quote = Quote(p.chunk, i)
-            if vec is None or ctx.lexicon.is_not_answer(quote.text):
+            if vec is None or (not query.about_post and _steers(quote, ctx)):
                 continue
-            if DANGLING.match(quote.text):
-                before = ctx.corpus.previous_sentence(quote)
-                if before is not None and ctx.lexicon.is_not_answer(before.text):
-                    continue
             out.append(Candidate(quote, vec, rank, p.score, title))
     return out
 

@@ -49,6 +49,7 @@ FEATURES: tuple[str, ...] = (
     "passage_score",
     "length",
     "about_the_document",
+    "document_asked",
     "follows_turns",
     "rarest_missing",
     "defines_name",
@@ -107,6 +108,8 @@ def features(
         text = c.quote.text
         chunk = c.quote.chunk
         words = tokenize(text)
+        # The sentence describes the document (its sections, its table), not the subject.
+        describes = bool(ABOUT_THE_DOCUMENT.search(text)) or lexicon.is_not_answer(text)
         if chunk.id not in around_cache:
             around = " ".join([c.title, *chunk.heading_path, chunk.text])
             around_cache[chunk.id] = coverage(names, around, idf, lexicon)
@@ -132,9 +135,8 @@ def features(
                 "passage_rank": 1.0 / (1.0 + c.rank),
                 "passage_score": c.passage_score,
                 "length": float(np.log1p(len(words))),
-                "about_the_document": float(
-                    bool(ABOUT_THE_DOCUMENT.search(text)) and not query.about_post
-                ),
+                "about_the_document": float(describes and not query.about_post),
+                "document_asked": float(describes and query.about_post),
                 "follows_turns": overlap(context_tokens, words, idf) if context_tokens else 0.0,
                 # The rarest question word its passage lacks: a near miss shares every word but
                 # the one the question turns on.
