@@ -272,29 +272,39 @@ def test_a_model_fitted_on_other_features_is_refused(tmp_path: Path) -> None:
     assert neutral.sentence_probs(np.zeros((2, len(FEATURES)), dtype=np.float32)).shape == (2,)
 
 
-def test_an_event_notice_is_a_candidate_only_for_questions_about_the_event() -> None:
+def _context(chunks: list[Chunk]):
+    """An answering context over these chunks alone: every sentence has the same vector, and
+    nothing is searched or encoded (what `candidates` reads, without an index)."""
     from bot.answer.context import AnswerContext
-    from bot.answer.evidence import candidates
-    from bot.models import Passage
+    from bot.index.records import sentence_ids
     from bot.settings import Settings
 
-    para = _chunk("p", ["CERN was founded in 1954."])
-    notice = _chunk(
-        "n", ["Join us on July 10 in Geneva."], start=100, path=("Join the discussion",)
-    )
-    ctx = AnswerContext(
+    return AnswerContext(
         settings=Settings(),
         sources={},
-        corpus=Corpus([para, notice], {}),
+        corpus=Corpus(chunks, {}),
         lexicon=LEXICON,
         debate=None,
         model=ScoringModel.neutral(),
         idf=Rarity.of({}),
         search=lambda query, k: [],
-        sentence_vectors=lambda ids: {f"{c}#s0": _unit(1, 0) for c in ids},
+        sentence_vectors=lambda ids: {
+            sid: _unit(1, 0) for c in chunks if c.id in ids for sid in sentence_ids(c)
+        },
         heading_vectors={},
         encode=lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
     )
+
+
+def test_an_event_notice_is_a_candidate_only_for_questions_about_the_event() -> None:
+    from bot.answer.evidence import candidates
+    from bot.models import Passage
+
+    para = _chunk("p", ["CERN was founded in 1954."])
+    notice = _chunk(
+        "n", ["Join us on July 10 in Geneva."], start=100, path=("Join the discussion",)
+    )
+    ctx = _context([para, notice])
     passages = [Passage(chunk=para, score=1.0), Passage(chunk=notice, score=0.9)]
     plain = candidates(analyse("When was CERN founded?"), passages, ctx)
     event = candidates(analyse("When is the debate, and where do I register?"), passages, ctx)
@@ -324,10 +334,8 @@ def test_the_fit_judges_a_strategys_citations_in_the_order_they_are_read() -> No
 
 
 def test_a_signpost_is_a_candidate_only_for_questions_about_the_document() -> None:
-    from bot.answer.context import AnswerContext
     from bot.answer.evidence import candidates
     from bot.models import Passage
-    from bot.settings import Settings
 
     para = _chunk(
         "p",
@@ -337,26 +345,14 @@ def test_a_signpost_is_a_candidate_only_for_questions_about_the_document() -> No
             "CERN was founded in 1954.",
         ],
     )
-    ctx = AnswerContext(
-        settings=Settings(),
-        sources={},
-        corpus=Corpus([para], {}),
-        lexicon=LEXICON,
-        debate=None,
-        model=ScoringModel.neutral(),
-        idf=Rarity.of({}),
-        search=lambda query, k: [],
-        sentence_vectors=lambda ids: {f"{c}#s{i}": _unit(1, 0) for c in ids for i in range(3)},
-        heading_vectors={},
-        encode=lambda texts: np.zeros((len(texts), 2), dtype=np.float32),
-    )
+    ctx = _context([para])
     passages = [Passage(chunk=para, score=1.0)]
+    q = analyse("How is the blog post organised?")
     subject = candidates(analyse("What does the first part say about CERN?"), passages, ctx)
-    document = candidates(analyse("How is the blog post organised?"), passages, ctx)
+    document = candidates(q, passages, ctx)
     # The signpost, and the sentence leaning on it, steer the reader: no answer on the subject.
     assert [c.quote.index for c in subject] == [2]
     assert [c.quote.index for c in document] == [0, 1, 2]
-    q = analyse("How is the blog post organised?")
     q = q.__class__(**{**q.__dict__, "vector": _unit(1, 0)})
     x = features(q, document, {}, Rarity.of({}), LEXICON)
     col = {f: i for i, f in enumerate(FEATURES)}

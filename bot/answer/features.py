@@ -108,8 +108,12 @@ def features(
         text = c.quote.text
         chunk = c.quote.chunk
         words = tokenize(text)
-        # The sentence describes the document (its sections, its table), not the subject.
-        describes = bool(ABOUT_THE_DOCUMENT.search(text)) or lexicon.is_not_answer(text)
+        # The sentence describes the document (its sections, its table), not the subject. A
+        # sentence the pack marks as steering is a candidate only for a question about the
+        # document (`candidates`), so only then is the mark worth reading.
+        describes = bool(ABOUT_THE_DOCUMENT.search(text)) or (
+            query.about_post and lexicon.is_not_answer(text)
+        )
         if chunk.id not in around_cache:
             around = " ".join([c.title, *chunk.heading_path, chunk.text])
             around_cache[chunk.id] = coverage(names, around, idf, lexicon)
