@@ -184,6 +184,7 @@ ANSWERABLE_DIRECTION = {
     "top_section_cos": 1,
     "top_names_missing": -1,
     "top_figure_missing": -1,
+    "top_cos_adapted": 1,
     "question_prior": 1,
 }
 
@@ -199,6 +200,7 @@ def test_answerability_reads_the_best_candidate_and_the_models_confidence() -> N
     col = {f: i for i, f in enumerate(FEATURES)}
     x = np.zeros((3, len(FEATURES)), dtype=np.float32)
     x[1, col["section_cos"]], x[1, col["names_missing_around"]] = 0.4, 0.5
+    x[:, col["cos_adapted"]] = 0.7, 0.55, 0.6  # the best sentence, not the closest, is read
     x[2, col["figure_missing"]] = 1.0
     read = answerable_features(x, np.array([0.1, 0.6, 0.2]), prior=-1.5)
     assert read is not None
@@ -210,6 +212,7 @@ def test_answerability_reads_the_best_candidate_and_the_models_confidence() -> N
             "top_section_cos": 0.4,
             "top_names_missing": 0.5,
             "top_figure_missing": 0.0,
+            "top_cos_adapted": 0.55,
             "question_prior": -1.5,
         }
     )

@@ -21,26 +21,32 @@ WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
 # Question-level inputs of the answerability model: how sure the sentence model is that
 # something answers (its best probability, and the probability mass over all candidates), how
-# close the best candidate's section heading is to the question, whether the best candidate
-# lacks the question's names or the figure asked for, and the pack's question prior (how often
-# questions like this one, among the pack's labelled questions, were answerable: see
-# bot/answer/adapter.py; absent for a pack without one, and then it weighs nothing). Each has a
-# known direction, which tests/test_scoring.py checks on the shipped weights. The cosines
-# themselves add nothing the sentence model's probability does not carry; inputs that fitted
-# the evaluation sets' style (word overlap, an answer-type match, how far the best sentence
-# stands out of the reading list) came out with the wrong sign, since a near miss there is
-# written from the post's own words.
+# close the best candidate is to the question once the pack's adapter has moved the question
+# (the adapter learnt where answers to such questions lie, so a question the reading list does
+# not answer stays further from its best sentence), how close that sentence's section heading
+# is, whether it lacks the question's names or the figure asked for, and the pack's question
+# prior (how often questions like this one, among the pack's labelled questions, were
+# answerable: see bot/answer/adapter.py; absent for a pack without one, and then it weighs
+# nothing). Each has a known direction, which tests/test_scoring.py checks on the shipped
+# weights. The plain cosine adds nothing the sentence model's probability does not carry;
+# inputs that fitted the evaluation sets' style (word overlap, an answer-type match, how far the
+# best sentence stands out of the reading list) came out with the wrong sign, since a near miss
+# there is written from the post's own words.
 ANSWERABLE_FEATURES: tuple[str, ...] = (
     "top_prob",
     "prob_mass",
     "top_section_cos",
     "top_names_missing",
     "top_figure_missing",
+    "top_cos_adapted",
     "question_prior",
 )
 PRIOR = ANSWERABLE_FEATURES.index("question_prior")
 # Where answerability reads the best candidate's features.
-_TOP_READ = [FEATURES.index(f) for f in ("section_cos", "names_missing_around", "figure_missing")]
+_TOP_READ = [
+    FEATURES.index(f)
+    for f in ("section_cos", "names_missing_around", "figure_missing", "cos_adapted")
+]
 
 
 class ModelFileError(RuntimeError):
