@@ -194,8 +194,13 @@ class Bot:
     def search(
         self, query: str, k: int | None = None, filters: Filters | None = None, context: str = ""
     ) -> list[Passage]:
+        """The k best passages for a query, retrieved as answers retrieve them: the question
+        analysed once and moved by the pack's query adapter, so the brief, related reading and
+        recall@5 see the passages an answer is made from."""
         self.ready()
-        return self.retriever.search(query, k=k, filters=filters, context=context)
+        history = [(context, "")] if context else None
+        k = k or self.settings.retrieval.k
+        return self.context().retrieve(self.query(query, history, filters), k)
 
     def evidence(
         self, query: str, k: int = 8, filters: Filters | None = None, context: str = ""
