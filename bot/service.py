@@ -198,9 +198,8 @@ class Bot:
         analysed once and moved by the pack's query adapter, so the brief, related reading and
         recall@5 see the passages an answer is made from."""
         self.ready()
-        history = [(context, "")] if context else None
         k = k or self.settings.retrieval.k
-        return self.context().retrieve(self.query(query, history, filters), k)
+        return self.context().retrieve(self._lookup(query, filters, context), k)
 
     def evidence(
         self, query: str, k: int = 8, filters: Filters | None = None, context: str = ""
@@ -208,8 +207,11 @@ class Bot:
         """The sentences of the best passages for a query, scored as answers score them, best
         first: what moderator prompts and the brief quote as evidence."""
         self.ready()
-        history = [(context, "")] if context else None
-        return find(self.query(query, history, filters), self.context(), k).evidence
+        return find(self._lookup(query, filters, context), self.context(), k).evidence
+
+    def _lookup(self, text: str, filters: Filters | None, context: str) -> Query:
+        """A search's query, analysed as a question that may follow the turn in `context`."""
+        return self.query(text, [(context, "")] if context else None, filters)
 
     # --- ask -----------------------------------------------------------------------
     def ask(

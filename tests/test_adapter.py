@@ -145,3 +145,19 @@ def test_answers_retrieve_with_the_adapted_vector() -> None:
     ctx.search(query, 3)
     assert np.allclose(seen[0], QueryAdapter(weights).apply(query.vector))
     assert not np.allclose(seen[0], query.vector) and seen[1] is query.vector
+
+
+def test_search_returns_the_passages_answers_are_made_from(bot) -> None:
+    """The brief, related reading and recall@5 see what answers retrieve: the question as the
+    pack's adapter moves it, not its plain vector."""
+    ctx = bot.context()
+    assert ctx.adapter.weights is not None
+    for question in ("How is CERN funded?", "Who proposed a CERN for AI first?"):
+        query = bot.query(question)
+        got = [p.chunk.id for p in bot.search(question, k=5)]
+        assert got == [p.chunk.id for p in ctx.retrieve(query, 5)]
+    follow = bot.search("and who pays for it?", k=5, context="What is CERN?")
+    assert [p.chunk.id for p in follow] == [
+        p.chunk.id
+        for p in ctx.retrieve(bot.query("and who pays for it?", [("What is CERN?", "")]), 5)
+    ]
