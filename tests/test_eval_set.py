@@ -16,7 +16,7 @@ import pytest
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
 # The sealed sets, in the order they were sealed, and their id prefixes.
-SEALED = {"sealed.jsonl": "sd-", **{f"sealed-{n}.jsonl": f"s{n}-" for n in range(2, 17)}}
+SEALED = {"sealed.jsonl": "sd-", **{f"sealed-{n}.jsonl": f"s{n}-" for n in range(2, 18)}}
 # Each set: its id prefix, the least number of items, and the least per category. The held-out
 # and blind sets were written without running the bot, to measure how far calibration on
 # dev.jsonl generalises (tests/eval/README.md).
@@ -63,8 +63,9 @@ CATEGORIES = {
 REQUIRED_KEYS = {"id", "category", "question", "gold", "abstain", "source_id"}
 OPTIONAL_KEYS = {"note", "history"}
 MIN_GOLD_WORDS = 4
-# Items whose only evidence is shorter than MIN_GOLD_WORDS (see tests/eval/README.md).
-SHORT_GOLD_OK: set[str] = set()
+# Items whose only evidence is shorter than MIN_GOLD_WORDS (see tests/eval/README.md): the
+# post's byline stands alone, a name and nothing else in its sentence.
+SHORT_GOLD_OK: set[str] = {"s17-structure-01"}
 # Abbreviations in the post whose full stop does not end a sentence.
 ABBREVIATIONS = ("vs.", "U.S.", "U.K.", "et al.")
 

@@ -361,3 +361,20 @@ def test_a_signpost_is_a_candidate_only_for_questions_about_the_document() -> No
     col = {f: i for i, f in enumerate(FEATURES)}
     assert list(x[:, col["document_asked"]]) == [1, 0, 0]
     assert not x[:, col["about_the_document"]].any()
+
+
+def test_the_fit_breaks_a_tie_on_the_worst_figure_by_the_next_worst() -> None:
+    """Abstention, which the composition does not move, is often the worst figure; among
+    compositions tied on it, the one with more room on the answers' figures wins."""
+    from bot.answer.fit import TARGETS, objective
+
+    abstention = {"abstention_precision": 0.85, "abstention_recall": 0.85}
+    one_quote = {"evidence_hit": 0.86, "first_citation_evidence": 0.8, "evidence_share": 0.8}
+    two_quotes = {"evidence_hit": 0.9, "first_citation_evidence": 0.8, "evidence_share": 0.75}
+    tied = objective({**one_quote, **abstention}), objective({**two_quotes, **abstention})
+    assert tied[0][0] == tied[1][0] == 1.0
+    assert tied[1] > tied[0]
+    # The worst figure still decides first: no room on the answers buys back abstention.
+    worse = objective({**two_quotes, "abstention_precision": 0.8, "abstention_recall": 0.85})
+    assert worse < tied[0]
+    assert len(tied[0]) == len(TARGETS)

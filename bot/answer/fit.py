@@ -47,7 +47,8 @@ ADAPTER_STRENGTH_GRID = (1e-3, 1e-2, 1e-1)
 ADAPTED = FEATURES.index("cos_adapted")
 KEEP_RATIO_GRID = (0.5, 0.7, 0.85, 1.01)
 KEEP_FLOOR_GRID = (0.2, 0.35, 0.5)
-MAX_QUOTES_GRID = (1, 2, 3)
+# A fact answer quotes the sentence that answers and at most one more (lists keep their length).
+MAX_QUOTES_GRID = (1, 2)
 PRIOR_C_GRID = (0.01, 0.1, 1.0)
 
 MakeQuery = Callable[[str, list[Turn]], Query]
@@ -335,10 +336,13 @@ TARGETS: dict[str, float] = {
 JUDGED_BY = tuple(TARGETS)
 
 
-def objective(figures: dict) -> float:
-    """The figure furthest below its target, as a share of it: no figure is traded away for
-    the others (a plain mean answered nearly everything, leaving abstention far behind)."""
-    return min(figures[k] / v for k, v in TARGETS.items())
+def objective(figures: dict) -> tuple[float, ...]:
+    """Each figure as a share of its target, worst first, compared in that order: the worst
+    decides, so no figure is traded away for the others (a plain mean answered nearly
+    everything, leaving abstention far behind); on a tie the next worst does. The worst figure
+    is often abstention, which the composition does not move, and the tie then goes to the
+    composition with the most room on the answers' own figures rather than to grid order."""
+    return tuple(sorted(figures[k] / v for k, v in TARGETS.items()))
 
 
 def fit_model(
@@ -375,7 +379,8 @@ def fit_model(
     _prior_oof(rows, prior_c)
     _answerable_oof(rows, c2)
     # The threshold and the composition together, for the best worst figure (`objective`).
-    best, threshold, comp = -1.0, 0.5, Composition(1.01, 0.5, 1)
+    best: tuple[float, ...] = ()
+    threshold, comp = 0.5, Composition(1.01, 0.5, 1)
     for t, ratio, floor, most in itertools.product(
         thresholds[::2], KEEP_RATIO_GRID, KEEP_FLOOR_GRID, MAX_QUOTES_GRID
     ):
