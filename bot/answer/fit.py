@@ -378,16 +378,16 @@ def fit_model(
                 c2_best, c2, prior_c = score, cand, pc
     _prior_oof(rows, prior_c)
     _answerable_oof(rows, c2)
-    # The threshold and the composition together, for the best worst figure (`objective`).
-    best: tuple[float, ...] = ()
-    threshold, comp = 0.5, Composition(1.01, 0.5, 1)
-    for t, ratio, floor, most in itertools.product(
-        thresholds[::2], KEEP_RATIO_GRID, KEEP_FLOOR_GRID, MAX_QUOTES_GRID
-    ):
-        trial = Composition(ratio, floor, most)
-        score = objective(summary(rows, trial, ctx, float(t)))
-        if score > best:
-            best, threshold, comp = score, float(t), trial
+    # The threshold and the composition together, by `objective` (`max` keeps the first best).
+    threshold, comp = max(
+        (
+            (float(t), Composition(ratio, floor, most))
+            for t, ratio, floor, most in itertools.product(
+                thresholds[::2], KEEP_RATIO_GRID, KEEP_FLOOR_GRID, MAX_QUOTES_GRID
+            )
+        ),
+        key=lambda setting: objective(summary(rows, setting[1], ctx, setting[0])),
+    )
     per_set = {
         name: summary([r for r in rows if r.set == name], comp, ctx, threshold)
         for name in sorted({r.set for r in rows})
