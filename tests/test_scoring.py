@@ -168,7 +168,7 @@ def test_a_list_answers_a_question_asking_for_several_things_only() -> None:
 
 def test_the_shipped_model_fits_this_codes_features() -> None:
     model = load_model()
-    assert model.sentence.names == FEATURES
+    assert model.sentence.names == model.ranking.names == FEATURES
     assert model.answerable.names == ANSWERABLE_FEATURES
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     assert data["meta"]["command"] == "debatebot fit"
@@ -270,6 +270,10 @@ def test_a_model_fitted_on_other_features_is_refused(tmp_path: Path) -> None:
     stale = tmp_path / "weights.json"
     stale.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ModelFileError, match="debatebot fit"):
+        load_model(stale)
+    del data["ranking"]  # a file from before the ranking model
+    stale.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelFileError, match="no ranking model"):
         load_model(stale)
     neutral = ScoringModel.neutral()
     assert neutral.sentence_probs(np.zeros((2, len(FEATURES)), dtype=np.float32)).shape == (2,)
@@ -378,3 +382,43 @@ def test_the_fit_breaks_a_tie_on_the_worst_figure_by_the_next_worst() -> None:
     worse = objective({**two_quotes, "abstention_precision": 0.8, "abstention_recall": 0.85})
     assert worse < tied[0]
     assert len(tied[0]) == len(TARGETS)
+
+
+def test_the_ranking_model_orders_the_evidence_and_the_sentence_model_says_if_it_answers() -> None:
+    """Two models read the same candidates: the ranking model (a choice among them) orders the
+    evidence, the sentence model (each candidate alone) feeds answerability."""
+    from dataclasses import replace
+
+    from bot.answer.evidence import find
+    from bot.answer.model import Linear
+    from bot.models import Passage
+
+    def on(name: str, weight: float, names: tuple[str, ...] = FEATURES) -> Linear:
+        coef = np.array([weight if n == name else 0.0 for n in names], dtype=np.float32)
+        zeros = np.zeros(len(names), dtype=np.float32)
+        return Linear(names, zeros, np.ones(len(names), np.float32), coef, 0.0)
+
+    para = _chunk("p", ["CERN was founded in 1954.", "It has many member states."])
+    model = ScoringModel(
+        sentence=on("first_sentence", 3.0),  # the first sentence, and a sure one
+        ranking=on("first_sentence", -1.0),  # the other
+        answerable=on("top_prob", 4.0, ANSWERABLE_FEATURES),
+        answer_threshold=0.5,
+        composition=COMP,
+        meta={},
+    )
+    ctx = replace(
+        _context([para]), model=model, search=lambda query, k: [Passage(chunk=para, score=1.0)]
+    )
+    q = analyse("When was CERN founded?")
+    found = find(q.__class__(**{**q.__dict__, "vector": _unit(1, 0)}), ctx)
+    assert [e.quote.text for e in found.evidence] == [
+        "It has many member states.",
+        "CERN was founded in 1954.",
+    ]
+    assert [e.score for e in found.evidence] == pytest.approx(
+        sorted(model.ranking_probs(found.features), reverse=True)
+    )
+    read = answerable_features(found.features, model.sentence_probs(found.features))
+    assert read is not None and read[0] == pytest.approx(1 / (1 + np.exp(-3.0)))
+    assert found.answerable == pytest.approx(model.answerable_prob(read))

@@ -21,7 +21,7 @@ class Evidence:
     """One sentence and how well it answers the question."""
 
     quote: Quote
-    score: float  # P(this sentence answers the question), from the fitted model
+    score: float  # P(this sentence answers the question), from the ranking model
     cos: float  # its cosine with the question
     rank: int  # its passage's rank in retrieval
     vector: np.ndarray = field(repr=False, compare=False)
@@ -86,15 +86,15 @@ def find(query: Query, ctx: AnswerContext, k: int | None = None) -> Findings:
     passages = ctx.retrieve(query, k or ctx.settings.answer.passages, adapted)
     found = candidates(query, passages, ctx)
     x = features(query, found, ctx.heading_vectors, ctx.idf, ctx.lexicon, adapted)
-    probs = ctx.model.sentence_probs(x)
+    scores = ctx.model.ranking_probs(x)
     cos = x[:, FEATURES.index("cos")] if len(x) else np.zeros(0)
     evidence = sorted(
         (
             Evidence(c.quote, float(p), float(s), c.rank, c.vector)
-            for c, p, s in zip(found, probs, cos, strict=True)
+            for c, p, s in zip(found, scores, cos, strict=True)
         ),
         key=lambda e: -e.score,
     )
-    qx = answerable_features(x, probs, ctx.adapter.prior(query.vector))
+    qx = answerable_features(x, ctx.model.sentence_probs(x), ctx.adapter.prior(query.vector))
     answerable = ctx.model.answerable_prob(qx) if qx is not None else 0.0
     return Findings(passages, evidence, answerable, x, found)

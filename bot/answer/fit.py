@@ -2,7 +2,9 @@
 setting by cross-validation across sets (train on all sets but one, score the one left out).
 
 What is fitted, and written to bot/answer/weights.json with this command's record:
-- the sentence model: which candidate sentence answers (logistic regression over FEATURES);
+- the sentence model: whether a candidate sentence answers (logistic regression over FEATURES);
+- the ranking model: which of a question's candidates answers (the same features learnt as a
+  choice among them, then calibrated: bot/answer/ranker.py), which orders the evidence;
 - the answerability model: whether any does (over ANSWERABLE_FEATURES, read off the sentence
   model's out-of-fold scores), and the threshold that balances answering and abstaining;
 - the composition: how close a further sentence must score to be quoted after the first;
@@ -38,6 +40,7 @@ from bot.answer.model import (
 )
 from bot.answer.pipeline import STRATEGIES
 from bot.answer.query import Query, Turn
+from bot.answer.ranker import fit_ranker
 from bot.citations import renumber
 from bot.evaluate import SEALED_SET, EvalItem, is_evidence, load_set
 from bot.models import Answer
@@ -64,7 +67,7 @@ class Row:
     y: np.ndarray
     evidence: list[Evidence]  # the candidates, scores filled in later
     listing: bool  # the question asks for several things
-    oof: np.ndarray = field(default_factory=lambda: np.zeros(0))  # out-of-fold probabilities
+    oof: np.ndarray = field(default_factory=lambda: np.zeros(0))  # out-of-fold ranking scores
     answerable_x: np.ndarray | None = None  # the answerability model's inputs, out of fold
     answerable: float = 0.0  # out-of-fold P(answerable)
     handled: Answer | None = None  # the answer of a strategy before the fitted engine
@@ -182,6 +185,15 @@ def _sentence_model(rows: list[Row], c: float) -> Linear:
     return _fit_linear(x, y, c, FEATURES)
 
 
+def _ranking_model(rows: list[Row], c: float) -> Linear:
+    mean, scale, coef, intercept = fit_ranker([(r.x, r.y) for r in _engine(rows) if len(r.x)], c)
+    f32 = np.float32
+    return Linear(FEATURES, mean.astype(f32), scale.astype(f32), coef.astype(f32), intercept)
+
+
+FitSentences = Callable[[list[Row], float], Linear]
+
+
 def _top1(rows: list[Row], probs: list[np.ndarray]) -> float:
     hits = [bool(len(p)) and bool(r.y[int(np.argmax(p))]) for r, p in zip(rows, probs, strict=True)]
     return float(np.mean(hits)) if hits else 0.0
@@ -192,11 +204,16 @@ def _folds(rows: list[Row]) -> list[tuple[list[Row], list[Row]]]:
     return [([r for r in rows if r.set != n], [r for r in rows if r.set == n]) for n in names]
 
 
-def _top1_cv(rows: list[Row], adapters: dict[str, QueryAdapter], c: float) -> float:
+def _top1_cv(
+    rows: list[Row],
+    adapters: dict[str, QueryAdapter],
+    c: float,
+    fit: FitSentences = _sentence_model,
+) -> float:
     """Mean over held-out sets of how often the best-scored candidate is evidence."""
     scores = []
     for train, test in _adapted_folds(rows, adapters):
-        model = _sentence_model(train, c)
+        model = fit(train, c)
         answerable = [r for r in _engine(test) if not r.item.abstain]
         scores.append(_top1(answerable, [model.prob(r.x) for r in answerable]))
     return float(np.mean(scores))
@@ -361,12 +378,14 @@ def fit_model(
     _, _, adapters = _choose_sentence_settings(rows)
     rows = collect(sets, ctx, make_query, adapters)
     strength, c, adapters = _choose_sentence_settings(rows)
+    ranking_c = max(C_GRID, key=lambda rc: _top1_cv(rows, adapters, rc, _ranking_model))
     for train, test in _adapted_folds(rows, adapters):
-        model = _sentence_model(train, c)
+        model, ranking = _sentence_model(train, c), _ranking_model(train, ranking_c)
         for r in test:
-            r.oof = model.prob(r.x) if len(r.x) else np.zeros(0)
+            r.oof = ranking.prob(r.x) if len(r.x) else np.zeros(0)
             # Read off out-of-fold scores and adapted cosines, as a new question sees them.
-            r.answerable_x = answerable_features(r.x, r.oof)
+            probs = model.prob(r.x) if len(r.x) else np.zeros(0)
+            r.answerable_x = answerable_features(r.x, probs)
     c2_best, c2, prior_c = -1.0, C_GRID[0], PRIOR_C_GRID[0]
     thresholds = np.linspace(0.1, 0.9, 33)
     for pc in PRIOR_C_GRID:
@@ -397,6 +416,7 @@ def fit_model(
     _adapt(rows, adapter)
     model = ScoringModel(
         sentence=_sentence_model(rows, c),
+        ranking=_ranking_model(rows, ranking_c),
         answerable=_answerable_model(rows, c2),
         answer_threshold=threshold,
         composition=comp,
@@ -405,6 +425,7 @@ def fit_model(
             "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "sets": {name: len([r for r in rows if r.set == name]) for name in sets},
             "sentence_c": c,
+            "ranking_c": ranking_c,
             "answerable_c": c2,
             "prior_c": prior_c,
             "adapter_strength": strength,

@@ -1,8 +1,13 @@
 """The fitted scoring model: which sentence answers a question, and whether any does.
 
-Two logistic regressions over named features, fitted by `debatebot fit` (bot/answer/fit.py) on
-the labelled evaluation sets and chosen by cross-validation across sets; their weights, the
-composition settings and the command that produced them live in bot/answer/weights.json.
+Three logistic models over named features, fitted by `debatebot fit` (bot/answer/fit.py) on
+the labelled evaluation sets and chosen by cross-validation across sets: the sentence model
+(each candidate alone: does it answer?), the ranking model (the same features learnt as a choice
+among a question's candidates: bot/answer/ranker.py) and the answerability model. The ranking
+model orders the evidence and composition reads it; answerability reads the sentence model,
+whose probabilities also say how much of the question the reading list covers, which a choice
+among candidates does not learn. Their weights, the composition settings and the command that
+produced them live in bot/answer/weights.json.
 """
 
 from __future__ import annotations
@@ -106,7 +111,8 @@ class Composition:
 
 @dataclass(frozen=True)
 class ScoringModel:
-    sentence: Linear
+    sentence: Linear  # P(this candidate answers), fitted on each candidate alone
+    ranking: Linear  # the same, learnt as a choice among a question's candidates
     answerable: Linear
     answer_threshold: float  # answer when P(answerable) is at least this
     composition: Composition
@@ -114,6 +120,9 @@ class ScoringModel:
 
     def sentence_probs(self, x: np.ndarray) -> np.ndarray:
         return self.sentence.prob(x) if len(x) else np.zeros(0, dtype=np.float32)
+
+    def ranking_probs(self, x: np.ndarray) -> np.ndarray:
+        return self.ranking.prob(x) if len(x) else np.zeros(0, dtype=np.float32)
 
     def answerable_prob(self, x: np.ndarray) -> float:
         """P(answerable); an input given as NaN (a pack without a question prior) is read as its
@@ -125,6 +134,7 @@ class ScoringModel:
         return {
             "meta": self.meta,
             "sentence": self.sentence.to_json(),
+            "ranking": self.ranking.to_json(),
             "answerable": self.answerable.to_json(),
             "answer_threshold": round(self.answer_threshold, 4),
             "composition": self.composition.__dict__,
@@ -142,6 +152,7 @@ class ScoringModel:
 
         return cls(
             only(FEATURES, "cos", -4.0),
+            only(FEATURES, "cos", -4.0),
             only(ANSWERABLE_FEATURES, "top_prob", -4.0),
             0.5,
             Composition(0.85, 0.35, 2),
@@ -153,8 +164,14 @@ class ScoringModel:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScoringModel:
+        missing = [k for k in ("sentence", "ranking", "answerable") if k not in data]
+        if missing:
+            raise ModelFileError(
+                f"{WEIGHTS_FILE.name} has no {', '.join(missing)} model; run `debatebot fit`"
+            )
         return cls(
             Linear.from_json(data["sentence"], FEATURES),
+            Linear.from_json(data["ranking"], FEATURES),
             Linear.from_json(data["answerable"], ANSWERABLE_FEATURES),
             float(data["answer_threshold"]),
             Composition(**data["composition"]),
