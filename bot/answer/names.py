@@ -8,6 +8,7 @@ lexicon, so "American" finds "US" where the pack says they are one.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.lexicon import Lexicon
 from bot.retrieve.text import Rarity, fold, stem, tokenize
@@ -110,12 +111,14 @@ def mentions(name: str, context: str, folded: str, lexicon: Lexicon) -> bool:
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def _words(text: str) -> list[str]:
-    """Every word, folded and stemmed (stop words kept: "AI for Good" is not "AI is good")."""
-    return [stem(w) for w in _WORD.findall(fold(text).replace("'s", ""))]
+@lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    """Every word, folded and stemmed (stop words kept: "AI for Good" is not "AI is good");
+    cached, as every name of a question is looked for in the same passages."""
+    return tuple(stem(w) for w in _WORD.findall(fold(text).replace("'s", "")))
 
 
-def _stem_run(stems: list[str], folded: str) -> bool:
+def _stem_run(stems: tuple[str, ...], folded: str) -> bool:
     """Whether the words stand in the text one after the other."""
     words = _words(folded)
     n = len(stems)

@@ -220,6 +220,8 @@ class Retriever:
         chosen: list[str] = []
         pool = [c for c in candidates if c in vecs]
         source_of = {cid: table.chunks[cid].source_id for cid in pool}
+        # Each candidate's greatest similarity to those chosen, updated as one is chosen.
+        redundant = dict.fromkeys(pool, 0.0)
         while pool and len(chosen) < k:
             best, best_score = None, -1e9
             several_sources = len({source_of[p] for p in pool}) > 1
@@ -229,14 +231,16 @@ class Retriever:
                     and per_source.get(source_of[cid], 0) >= self.settings.max_per_source
                 ):
                     continue
-                redundancy = max((float(vecs[cid] @ vecs[s]) for s in chosen), default=0.0)
-                score = lam * fused[cid] - (1 - lam) * redundancy
+                score = lam * fused[cid] - (1 - lam) * redundant[cid]
                 if score > best_score:
                     best, best_score = cid, score
             if best is None:
                 break
-            chosen.append(best)
             pool.remove(best)
+            for cid in pool:
+                sim = float(vecs[cid] @ vecs[best])
+                redundant[cid] = sim if not chosen else max(redundant[cid], sim)
+            chosen.append(best)
             src = table.chunks[best].source_id
             per_source[src] = per_source.get(src, 0) + 1
         return chosen

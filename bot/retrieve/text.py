@@ -203,21 +203,33 @@ def stem(word: str) -> str:
     return word
 
 
+_POSSESSIVE = re.compile(r"'s$")
+
+
+# Cached: scoring reads the same corpus sentences, titles and headings for every question.
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lowercase, accents off, typographic apostrophes made plain."""
+    if text.isascii():  # nothing to take off
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.replace("’", "'")
 
 
-def tokenize(text: str) -> list[str]:
-    """Content words, stemmed; possessives dropped ("CERN's" -> "cern")."""
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
     out = []
     for m in _WORD.finditer(fold(text)):
-        w = re.sub(r"'s$", "", m.group(0)).replace("'", "")
+        w = _POSSESSIVE.sub("", m.group(0)).replace("'", "")
         if w and w not in STOPWORDS:
             out.append(stem(w))
-    return out
+    return tuple(out)
+
+
+def tokenize(text: str) -> list[str]:
+    """Content words, stemmed; possessives dropped ("CERN's" -> "cern")."""
+    return list(_tokens(text))
 
 
 @dataclass(frozen=True)
