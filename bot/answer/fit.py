@@ -74,6 +74,9 @@ class Row:
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the question's
 
 
+FitSentences = Callable[[list[Row], float], Linear]  # rows, C -> a model over FEATURES
+
+
 def _handled(query: Query, ctx: AnswerContext) -> Answer | None:
     """The answer of the strategies that run before the fitted engine, as the pipeline runs
     them: questions they take never reach the engine, so they are not fitted on."""
@@ -189,9 +192,6 @@ def _ranking_model(rows: list[Row], c: float) -> Linear:
     mean, scale, coef, intercept = fit_ranker([(r.x, r.y) for r in _engine(rows) if len(r.x)], c)
     f32 = np.float32
     return Linear(FEATURES, mean.astype(f32), scale.astype(f32), coef.astype(f32), intercept)
-
-
-FitSentences = Callable[[list[Row], float], Linear]
 
 
 def _top1(rows: list[Row], probs: list[np.ndarray]) -> float:

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from bot.lexicon import Lexicon
-from bot.retrieve.text import Rarity, fold, stem, tokenize
+from bot.retrieve.text import TEXT_CACHE, Rarity, fold, stem, tokenize
 
 _NAME = re.compile(r"(?<![\w'’])([A-Z][\w’'-]*[A-Za-z0-9]|[0-9]{4})")
 _SENTENCE_START = re.compile(r"(^|[.!?:]\s+)$")
@@ -111,7 +111,7 @@ def mentions(name: str, context: str, folded: str, lexicon: Lexicon) -> bool:
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=TEXT_CACHE)
 def _words(text: str) -> tuple[str, ...]:
     """Every word, folded and stemmed (stop words kept: "AI for Good" is not "AI is good");
     cached, as every name of a question is looked for in the same passages."""
