@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bot.answer import ADAPTER_FILE, QueryAdapter
-from bot.answer.adapter import PRIOR_LIMIT, fit_adapter
+from bot.answer.adapter import PRIOR_LIMIT, fit_adapter, prior_input
 from bot.settings import ROOT, Settings
 
 MODEL = "some-model"
@@ -70,16 +70,48 @@ def test_saved_and_loaded_as_the_app_loads_it(tmp_path: Path) -> None:
 
 def test_the_question_prior_is_saved_loaded_and_clipped(tmp_path: Path) -> None:
     base = fit_adapter(*_task(1), strength=1e-3, epochs=5)
-    coef = np.linspace(-1.0, 1.0, 16).astype(np.float32)
+    coef = np.linspace(-1.0, 1.0, 32).astype(np.float32)  # the question, then its match
     QueryAdapter(base.weights, base.meta, coef, 0.25).save(tmp_path / ADAPTER_FILE, MODEL)
     loaded = QueryAdapter.load(tmp_path, MODEL)
-    q = _task(3)[0][0]
-    assert loaded.prior(q) == pytest.approx(float(q @ coef) + 0.25, abs=1e-5)
-    assert QueryAdapter(base.weights, {}, coef * 1e3, 0.0).prior(q) in (-PRIOR_LIMIT, PRIOR_LIMIT)
+    q, s = _task(3)[0][:2]
+    expected = float(q @ coef[:16]) + float((q * s) @ coef[16:]) + 0.25
+    assert loaded.prior(q, s) == pytest.approx(expected, abs=1e-5)
+    big = QueryAdapter(base.weights, {}, coef * 1e3, 0.0)
+    assert big.prior(q, s) in (-PRIOR_LIMIT, PRIOR_LIMIT)
     # No prior in the file, or a vector of another size: no prior, never a made-up one.
     base.save(tmp_path / ADAPTER_FILE, MODEL)
-    assert QueryAdapter.load(tmp_path, MODEL).prior(q) is None
-    assert loaded.prior(np.ones(4, np.float32)) is None
+    assert QueryAdapter.load(tmp_path, MODEL).prior(q, s) is None
+    assert loaded.prior(np.ones(4, np.float32), None) is None
+
+
+def test_the_prior_reads_how_the_question_meets_its_best_sentence() -> None:
+    """The same question scores differently against a sentence that agrees with it where the
+    prior's match weights look and one that does not; with no candidate, only the question
+    counts."""
+    q = np.array([0.6, 0.8, 0.0, 0.0], np.float32)
+    coef = np.array([0.0, 0.0, 0.0, 0.0, 5.0, 0.0, 0.0, 0.0], np.float32)
+    adapter = QueryAdapter(np.zeros((4, 4), np.float32), {}, coef, -1.0)
+    agrees = np.array([1.0, 0.0, 0.0, 0.0], np.float32)
+    elsewhere = np.array([0.0, 0.0, 1.0, 0.0], np.float32)
+    assert adapter.prior(q, agrees) == pytest.approx(-1.0 + 5.0 * 0.6)
+    assert adapter.prior(q, elsewhere) == pytest.approx(-1.0)
+    assert adapter.prior(q, None) == pytest.approx(-1.0)
+    assert np.array_equal(prior_input(q, None), np.concatenate([q, np.zeros(4, np.float32)]))
+
+
+def test_a_prior_of_the_old_size_is_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A file whose prior reads the question alone (fitted before the prior read its best
+    sentence) is not read as this one: the pack answers without a prior until refitted."""
+    base = fit_adapter(*_task(1), strength=1e-3, epochs=5)
+    QueryAdapter(base.weights, base.meta, np.ones(16, np.float32), 0.0).save(
+        tmp_path / ADAPTER_FILE, MODEL
+    )
+    with caplog.at_level(logging.WARNING):
+        loaded = QueryAdapter.load(tmp_path, MODEL)
+    assert loaded.prior_coef is None and "wrong size" in caplog.text
+    assert loaded.weights is not None  # the adapter itself still moves questions
 
 
 def test_no_adapter_a_broken_one_or_another_models_is_the_identity(
@@ -104,7 +136,9 @@ def test_the_default_pack_ships_an_adapter_for_the_default_model() -> None:
     adapter = QueryAdapter.load(ROOT / "corpus", settings.embedding.model)
     assert adapter.weights is not None and adapter.weights.shape == (384, 384)
     assert adapter.meta["command"] == "debatebot fit"
-    assert adapter.prior(np.full(384, 384**-0.5, np.float32)) is not None
+    unit = np.full(384, 384**-0.5, np.float32)
+    assert adapter.prior_coef is not None and adapter.prior_coef.shape == (768,)
+    assert adapter.prior(unit, unit) is not None
 
 
 def test_answers_retrieve_with_the_adapted_vector() -> None:

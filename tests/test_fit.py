@@ -35,7 +35,8 @@ def test_a_fit_on_three_sets_writes_every_model_and_the_engine_answers_with_it(
     assert model.ranking.names == model.sentence.names == FEATURES
     assert model.answerable.names == ANSWERABLE_FEATURES
     assert not np.allclose(model.ranking.coef, model.sentence.coef)
-    assert adapter.prior_coef is not None
+    assert adapter.weights is not None and adapter.prior_coef is not None
+    assert adapter.prior_coef.shape == (2 * adapter.weights.shape[1],)  # question and match
     model.save(tmp_path / "weights.json")
     loaded = load_model(tmp_path / "weights.json")
     x = np.random.default_rng(0).normal(size=(5, len(FEATURES)))

@@ -8,11 +8,15 @@ lie; it is pack data (`<pack>/query_adapter.npz`), fitted by `debatebot fit` and
 cross-validation across sets. A pack without one (or with one made for another model) uses the
 question's own vector, so its answers are what they were without it.
 
-The same file carries the pack's question prior: a logistic regression on the question's vector,
-fitted on the same labelled questions, for how likely a question like this one is to be
-answerable from this reading list. Strangers who read one post ask about the same few things
-it names without detailing (who chairs a council, what a model was called); the prior learns
-where such questions lie. It is one input of the answerability model, never a verdict alone.
+The same file carries the pack's question prior: a logistic regression, fitted on the same
+labelled questions, for how likely a question like this one is to be answerable from this
+reading list. Strangers who read one post ask about the same few things it names without
+detailing (who chairs a council, what a model was called); the prior learns where such questions
+lie. It reads the question's vector and its elementwise product with the best candidate
+sentence's (`prior_input`): the product says in which of the embedding's directions the two
+agree, so the prior also learns which kinds of agreement make an answer and which are a near
+miss that shares the topic but not the detail asked for. It is one input of the answerability
+model, never a verdict alone.
 """
 
 from __future__ import annotations
@@ -31,21 +35,30 @@ ADAPTER_FILE = "query_adapter.npz"
 PRIOR_LIMIT = 8.0  # the prior's logit is clipped to this: a prior informs, it never decides
 
 
+def prior_input(question: np.ndarray, best: np.ndarray | None) -> np.ndarray:
+    """What the question prior reads: the question's vector, then its elementwise product with
+    the best candidate sentence's vector (zeros where there is none)."""
+    match = question * best if best is not None and len(best) == len(question) else 0 * question
+    return np.concatenate([question, match]).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class QueryAdapter:
     """q -> normalise(q + W q); W is zero for the identity. With the question prior
-    logit(P(answerable)) = q @ prior_coef + prior_intercept."""
+    logit(P(answerable)) = prior_input(q, s) @ prior_coef + prior_intercept, s the best candidate
+    sentence's vector."""
 
     weights: np.ndarray | None = None  # (d, d), or None for the identity
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
-    prior_coef: np.ndarray | None = field(default=None, compare=False)  # (d,), or no prior
+    prior_coef: np.ndarray | None = field(default=None, compare=False)  # (2d,), or no prior
     prior_intercept: float = 0.0
 
-    def prior(self, vector: np.ndarray) -> float | None:
-        """The question prior's logit, or None where the pack has no prior for this model."""
-        if self.prior_coef is None or len(vector) != len(self.prior_coef):
+    def prior(self, question: np.ndarray, best: np.ndarray | None) -> float | None:
+        """The question prior's logit for a question and its best candidate sentence, or None
+        where the pack has no prior for this model."""
+        if self.prior_coef is None or 2 * len(question) != len(self.prior_coef):
             return None
-        logit = float(vector @ self.prior_coef) + self.prior_intercept
+        logit = float(prior_input(question, best) @ self.prior_coef) + self.prior_intercept
         return float(np.clip(logit, -PRIOR_LIMIT, PRIOR_LIMIT))
 
     def apply(self, vector: np.ndarray) -> np.ndarray:
@@ -91,7 +104,7 @@ class QueryAdapter:
                 model,
             )
             return cls()
-        if coef is not None and coef.shape != (weights.shape[1],):
+        if coef is not None and coef.shape != (2 * weights.shape[1],):
             log.warning("%s has a question prior of the wrong size; it is not used", path)
             coef = None
         return cls(weights, meta, coef, intercept)

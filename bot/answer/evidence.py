@@ -95,6 +95,8 @@ def find(query: Query, ctx: AnswerContext, k: int | None = None) -> Findings:
         ),
         key=lambda e: -e.score,
     )
-    qx = answerable_features(x, ctx.model.sentence_probs(x), ctx.adapter.prior(query.vector))
+    best = evidence[0].vector if evidence else None
+    prior = ctx.adapter.prior(query.vector, best)
+    qx = answerable_features(x, ctx.model.sentence_probs(x), prior)
     answerable = ctx.model.answerable_prob(qx) if qx is not None else 0.0
     return Findings(passages, evidence, answerable, x, found)

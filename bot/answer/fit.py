@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer.adapter import QueryAdapter, fit_adapter
+from bot.answer.adapter import QueryAdapter, fit_adapter, prior_input
 from bot.answer.compose import choose
 from bot.answer.context import AnswerContext
 from bot.answer.evidence import Evidence, candidates
@@ -52,7 +52,7 @@ KEEP_RATIO_GRID = (0.5, 0.7, 0.85, 1.01)
 KEEP_FLOOR_GRID = (0.2, 0.35, 0.5)
 # A fact answer quotes the sentence that answers and at most one more (lists keep their length).
 MAX_QUOTES_GRID = (1, 2)
-PRIOR_C_GRID = (0.01, 0.1, 1.0)
+PRIOR_C_GRID = (0.01, 0.1, 1.0, 3.0)
 
 MakeQuery = Callable[[str, list[Turn]], Query]
 
@@ -244,11 +244,21 @@ def _answerable_model(rows: list[Row], c: float) -> Linear:
     return _fit_linear(x, y, c, ANSWERABLE_FEATURES)
 
 
+def _best_vector(row: Row) -> np.ndarray | None:
+    """The vector of the candidate the answer would quote first (by its out-of-fold ranking)."""
+    return row.evidence[int(np.argmax(row.oof))].vector if len(row.oof) else None
+
+
+def _prior_input(row: Row) -> np.ndarray:
+    return prior_input(row.vector, _best_vector(row))
+
+
 def _prior(rows: list[Row], c: float) -> tuple[np.ndarray, float]:
-    """The question prior fitted on the rows the engine answers: logistic regression on the
-    question's vector, folded back to a plain dot product (coefficients, intercept)."""
+    """The question prior fitted on the rows the engine answers: logistic regression on
+    `prior_input` (the question and its best candidate), folded back to a plain dot product
+    (coefficients, intercept)."""
     used = _engine(rows)
-    x = np.array([r.vector for r in used])
+    x = np.array([_prior_input(r) for r in used])
     y = np.array([not r.item.abstain for r in used])
     lin = _fit_linear(x, y, c, tuple(f"q{i}" for i in range(x.shape[1])))
     coef = lin.coef / lin.scale
@@ -261,7 +271,7 @@ def _prior_oof(rows: list[Row], c: float) -> None:
         adapter = QueryAdapter(None, {}, *_prior(train, c))
         for r in _engine(test):
             if r.answerable_x is not None:
-                prior = adapter.prior(r.vector)
+                prior = adapter.prior(r.vector, _best_vector(r))
                 r.answerable_x[PRIOR] = np.nan if prior is None else prior
 
 

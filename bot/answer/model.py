@@ -30,13 +30,16 @@ WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 # (the adapter learnt where answers to such questions lie, so a question the reading list does
 # not answer stays further from its best sentence), how close that sentence's section heading
 # is, whether it lacks the question's names or the figure asked for, and the pack's question
-# prior (how often questions like this one, among the pack's labelled questions, were
-# answerable: see bot/answer/adapter.py; absent for a pack without one, and then it weighs
-# nothing). Each has a known direction, which tests/test_scoring.py checks on the shipped
-# weights. The plain cosine adds nothing the sentence model's probability does not carry;
-# inputs that fitted the evaluation sets' style (word overlap, an answer-type match, how far the
-# best sentence stands out of the reading list) came out with the wrong sign, since a near miss
-# there is written from the post's own words.
+# prior (how often questions like this one, meeting their best sentence as this one does, were
+# answerable among the pack's labelled questions: see bot/answer/adapter.py; absent for a
+# pack without one, and then it weighs nothing). Each has a known direction, which
+# tests/test_scoring.py checks on the shipped weights. The plain cosine adds nothing the
+# sentence model's probability does not carry; inputs that fitted the evaluation sets' style
+# (word overlap, an answer-type match, how far the best sentence stands out of the reading list)
+# came out with the wrong sign, since a near miss there is written from the post's own words.
+# Question-level inputs tried since (question words the reading list never uses, the best
+# passage lacking the question's rarest word, an asked person or figure missing from the best
+# three sentences) moved nothing cross-validated.
 ANSWERABLE_FEATURES: tuple[str, ...] = (
     "top_prob",
     "prob_mass",
