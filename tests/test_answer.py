@@ -151,6 +151,25 @@ def test_narrow_questions_are_not_answered_with_a_whole_structure(
         assert not any(not_quoted in c.quote for c in answer.citations)
 
 
+@pytest.mark.parametrize(
+    ("question", "heading"),
+    [
+        ("What's the second discussion question?", "b) Should Europe"),
+        ("In the final open question, what strengths of Europe are named?", "e) "),
+        ("The first of the debate questions: why would markets underfund research?", "a) "),
+    ],
+)
+def test_an_open_question_named_by_its_place_is_answered_alone(bot, question, heading) -> None:
+    """An open question named by its place ("the last discussion question") is that question
+    alone, with what the post says under it: not the whole list."""
+    answer = bot.ask(question)
+    assert answer.engine == "structure" and answer.citations[0].quote.startswith(heading)
+    sections = {c.section.rsplit("> ", 1)[-1] for c in answer.citations}
+    assert len(sections) == 1 and next(iter(sections)).startswith(heading), sections
+    assert len(answer.citations) > 1  # the question and what the post says under it
+    assert citation_problems(answer, bot) == []
+
+
 def test_a_comparison_of_clusters_quotes_each_side_and_nothing_else(bot) -> None:
     answer = bot.ask("How is the academics' version different from the AI-for-Good version?")
     sections = {c.section for c in answer.citations}

@@ -135,6 +135,11 @@ def test_its_open_questions_come_from_its_own_headings(ocean_bot: Bot) -> None:
     assert "2 open questions" in answer.answer
     one = _ask(ocean_bot, "What is question q2 about?")
     assert one.engine == "structure" and one.citations[0].quote.startswith("Q2.")
+    # Its place in the list names it too, by this pack's own count: the last of two.
+    for asked in ("What does the last discussion question ask?", "And the second open question?"):
+        one = _ask(ocean_bot, asked)
+        assert one.engine == "structure" and one.citations[0].quote.startswith("Q2."), asked
+        assert not any(c.quote.startswith("Q1.") for c in one.citations), asked
 
 
 def test_its_clusters_and_their_names_are_its_own(ocean_bot: Bot) -> None:

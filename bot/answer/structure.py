@@ -22,6 +22,10 @@ from bot.retrieve.text import fold
 
 COMPARE_SENTENCES = 3  # per cluster compared: its vision and the start of its rationale
 _COUNTS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_ORDINALS = (
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"
+)  # fmt: skip
+_LAST = "last|final|closing|concluding"
 
 _OPEN_QUESTIONS = (
     r"\b(open|discussion|key|debate'?s?)\s+questions?\b|\bquestions?\s+(for|of|in)\s+the\s+"
@@ -89,8 +93,24 @@ def _one_question(text: str, debate: DebatePack, bare: bool) -> list[OpenQuestio
     return []
 
 
+def _by_position(text: str, debate: DebatePack) -> list[OpenQuestion]:
+    """The open question a text names by its place in the list: "the second discussion
+    question", "the last of the open questions" ("my first question" is just English)."""
+    count = len(debate.open_questions)
+    words = "|".join(_ORDINALS[:count])
+    place = re.search(
+        rf"\b({words}|{_LAST})\s+(?:open|discussion|debate|key)\s+question\b"
+        rf"|\b({words}|{_LAST})\s+(?:one\s+)?of\s+the\s+(?:\w+\s+){{0,2}}questions\b",
+        fold(text),
+    )
+    if place is None:
+        return []
+    word = place.group(1) or place.group(2)
+    return [debate.open_questions[_ORDINALS.index(word) if word in _ORDINALS else count - 1]]
+
+
 def _open_questions(query: Query, ctx: AnswerContext, debate: DebatePack) -> Answer | None:
-    wanted = _one_question(query.text, debate, bare=True)
+    wanted = _one_question(query.text, debate, bare=True) or _by_position(query.text, debate)
     cites = CitationList(ctx.sources)
     items = []
     for q in wanted or debate.open_questions:
