@@ -62,12 +62,13 @@ HELD_OUT_SETS = tuple(
         "sealed-16",
         "sealed-17",
         "sealed-18",
+        "sealed-19",
     )
 )
 # Written blind and sealed: scored once at the start of a change to the engine and once at its
 # end, never fitted on and its misses never read in between (tests/eval/README.md). Until the
 # file is there, no change to the engine can be judged: write it first.
-SEALED_SET = EVAL_DIR / "sealed-19.jsonl"
+SEALED_SET = EVAL_DIR / "sealed-20.jsonl"
 
 # What CI holds the offline engine to on dev.jsonl: one question under what it measures, so
 # noise does not fail the build but a regression does. These are in-sample figures (the model
@@ -75,9 +76,9 @@ SEALED_SET = EVAL_DIR / "sealed-19.jsonl"
 FLOORS: dict[str, float] = {
     "recall@5": 0.95,
     "mrr": 0.78,
-    "evidence_hit": 0.96,
-    "first_citation_evidence": 0.86,
-    "evidence_share": 0.78,
+    "evidence_hit": 0.98,
+    "first_citation_evidence": 0.88,
+    "evidence_share": 0.80,
     "citation_validity": 1.0,
     "abstention_precision": 0.93,
     "abstention_recall": 0.93,

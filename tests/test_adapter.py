@@ -59,11 +59,22 @@ def test_a_strong_pull_to_zero_leaves_questions_as_they_are() -> None:
     assert float(adapter.apply(q) @ q) > 0.99
 
 
+def test_the_step_size_decides_how_far_the_adapter_moves() -> None:
+    """The same number of steps goes further with a larger step: the setting the fit chooses."""
+    q = _task(3)[0]
+    moved = [
+        float(np.mean(np.sum(np.array([fit.apply(v) for v in q]) * q, axis=1)))
+        for fit in (fit_adapter(*_task(1), strength=1e-3, epochs=10, rate=r) for r in (1e-3, 1e-2))
+    ]
+    assert moved[1] < moved[0] < 1.0  # mean cosine to the question's own vector
+
+
 def test_saved_and_loaded_as_the_app_loads_it(tmp_path: Path) -> None:
-    adapter = fit_adapter(*_task(1), strength=1e-3, epochs=20)
+    adapter = fit_adapter(*_task(1), strength=1e-3, epochs=20, rate=2e-3)
     adapter.save(tmp_path / ADAPTER_FILE, MODEL)
     loaded = QueryAdapter.load(tmp_path, MODEL)
     assert loaded.meta["embedding_model"] == MODEL and loaded.meta["strength"] == 1e-3
+    assert loaded.meta["rate"] == 2e-3
     q = _task(3)[0][0]
     assert np.allclose(loaded.apply(q), adapter.apply(q), atol=1e-2)  # kept in float16
 

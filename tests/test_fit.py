@@ -11,7 +11,7 @@ import numpy as np
 
 from bot.answer.evidence import find
 from bot.answer.features import FEATURES
-from bot.answer.fit import C_GRID, JUDGED_BY
+from bot.answer.fit import ADAPTER_RATE_GRID, C_GRID, JUDGED_BY
 from bot.answer.model import ANSWERABLE_FEATURES, load_model
 from bot.evaluate import DEFAULT_SET, EVAL_DIR
 
@@ -37,6 +37,9 @@ def test_a_fit_on_three_sets_writes_every_model_and_the_engine_answers_with_it(
     assert not np.allclose(model.ranking.coef, model.sentence.coef)
     assert adapter.weights is not None and adapter.prior_coef is not None
     assert adapter.prior_coef.shape == (2 * adapter.weights.shape[1],)  # question and match
+    # The adapter's step size is chosen by cross-validation, and the shipped adapter has it.
+    assert model.meta["adapter_rate"] in ADAPTER_RATE_GRID
+    assert adapter.meta["rate"] == model.meta["adapter_rate"]
     model.save(tmp_path / "weights.json")
     loaded = load_model(tmp_path / "weights.json")
     x = np.random.default_rng(0).normal(size=(5, len(FEATURES)))

@@ -117,9 +117,13 @@ def fit_adapter(
     strength: float,
     epochs: int = 40,
     temperature: float = 0.05,
+    rate: float = 1e-3,
 ) -> QueryAdapter:
     """Fit W so that each question's adapted vector picks out, among its candidate sentences,
     those that answer it (softmax over the candidates); `strength` pulls W towards zero.
+    Training stops after `epochs` steps of size about `rate` each, before W fits the labelled
+    questions closely: how far it goes is the adapter's main regularisation, and the fit
+    chooses `rate` by cross-validation across sets.
 
     questions: (n, d) unit vectors; candidates[i]: (k_i, d) unit vectors; answers[i]: (k_i,)
     bool, at least one true. Deterministic: full batch, fixed seed.
@@ -138,7 +142,7 @@ def fit_adapter(
         good[i, : len(c)] = torch.from_numpy(np.asarray(a, dtype=bool))
     q = torch.from_numpy(np.asarray(questions, dtype=np.float32))
     w = torch.zeros(d, d, requires_grad=True)
-    opt = torch.optim.Adam([w], lr=1e-3)
+    opt = torch.optim.Adam([w], lr=rate)
     for _ in range(epochs):
         opt.zero_grad()
         moved = q + q @ w.T
@@ -152,5 +156,11 @@ def fit_adapter(
         opt.step()
     return QueryAdapter(
         w.detach().numpy().astype(np.float32),
-        {"strength": strength, "epochs": epochs, "temperature": temperature, "questions": n},
+        {
+            "strength": strength,
+            "epochs": epochs,
+            "rate": rate,
+            "temperature": temperature,
+            "questions": n,
+        },
     )
