@@ -38,8 +38,9 @@ PRIOR_LIMIT = 8.0  # the prior's logit is clipped to this: a prior informs, it n
 def prior_input(question: np.ndarray, best: np.ndarray | None) -> np.ndarray:
     """What the question prior reads: the question's vector, then its elementwise product with
     the best candidate sentence's vector (zeros where there is none)."""
-    match = question * best if best is not None and len(best) == len(question) else 0 * question
-    return np.concatenate([question, match]).astype(np.float32)
+    if best is None or len(best) != len(question):
+        best = np.zeros_like(question)
+    return np.concatenate([question, question * best]).astype(np.float32)
 
 
 @dataclass(frozen=True)
