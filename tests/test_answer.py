@@ -170,6 +170,18 @@ def test_an_open_question_named_by_its_place_is_answered_alone(bot, question, he
     assert citation_problems(answer, bot) == []
 
 
+def test_a_pack_without_open_questions_names_none_by_place() -> None:
+    """A pack may list no open questions; "the open question" then names none (no ordinal to
+    match, and no crash)."""
+    from types import SimpleNamespace
+
+    from bot.answer.structure import _by_position
+
+    empty = SimpleNamespace(open_questions=[])
+    assert _by_position("What is the last open question?", empty) == []  # type: ignore[arg-type]
+    assert _by_position("And the open question about funding?", empty) == []  # type: ignore[arg-type]
+
+
 def test_a_comparison_of_clusters_quotes_each_side_and_nothing_else(bot) -> None:
     answer = bot.ask("How is the academics' version different from the AI-for-Good version?")
     sections = {c.section for c in answer.citations}

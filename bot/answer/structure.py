@@ -97,6 +97,8 @@ def _by_position(text: str, debate: DebatePack) -> list[OpenQuestion]:
     """The open question a text names by its place in the list: "the second discussion
     question", "the last of the open questions" ("my first question" is just English)."""
     count = len(debate.open_questions)
+    if not count:  # an empty list of ordinals would match before any "open question"
+        return []
     words = "|".join(_ORDINALS[:count])
     place = re.search(
         rf"\b({words}|{_LAST})\s+(?:open|discussion|debate|key)\s+question\b"
