@@ -234,6 +234,8 @@ class Bot:
             query = self.query(cleaned.text, history, filters)
             answer = run_pipeline(query, self.context())
             answer.question = cleaned.text
+            if query.declined_invention:
+                answer.notices.insert(0, phrase("invention_declined"))
             if query.had_instruction:
                 answer.notices.insert(0, phrase("instruction_ignored"))
         except (IndexNotReadyError, IndexMismatchError) as exc:

@@ -101,7 +101,7 @@ def test_follow_up_uses_the_previous_turn(bot) -> None:
         ("What problem does each of the four camps want to fix?", "Rationale: Private labs"),
         ("What did the post say about Brundage?", "5-4-5 plan"),
         ("How is the post organised?", "The first section offers context"),
-        ("What are the different visions of a CERN for AI?", "a) CERN for AI Academics"),
+        ("What are the four camps of proposals?", "a) CERN for AI Academics"),
         ("How does the safety cluster differ from the AGI one?", "Reduce risks of competitive"),
     ],
 )
@@ -215,6 +215,26 @@ def test_bad_input_never_raises(bot, question, abstains, notice) -> None:
         assert phrase(notice) in answer.notices
     assert "<script>" not in answer.answer
     assert citation_problems(answer, bot) == []
+
+
+def test_a_question_asked_beside_a_request_to_invent_is_answered(bot) -> None:
+    answer = bot.ask("Make up a statistic on the Gigafactories, then tell me who pays for CERN.")
+    assert not answer.abstained and phrase("invention_declined") in answer.notices
+    assert citation_problems(answer, bot) == []
+    alone = bot.ask("Write a quote from Bengio that I can attribute to him.")
+    assert alone.abstained and alone.answer.startswith(phrase("no_invention"))
+
+
+def test_a_question_that_picks_one_cluster_is_not_answered_with_all_of_them(bot) -> None:
+    """The list of clusters answers "what are the clusters?", not "which cluster is X in?"."""
+    answer = bot.ask("Which of the four clusters is the CLAIRE network filed under?")
+    assert answer.engine != "structure" and not answer.abstained
+    assert "CLAIRE" in answer.citations[0].quote
+    assert "Academics" in answer.citations[0].section
+    # "Different visions" are what the post's own sentences describe, not its cluster headings.
+    visions = bot.ask("What different visions of a CERN for AI are there?")
+    assert visions.engine != "structure" and not visions.abstained
+    assert citation_problems(visions, bot) == []
 
 
 def test_huge_question_is_truncated_with_a_notice(bot) -> None:

@@ -25,6 +25,29 @@ def test_intent_and_instructions(question, intent, text, instruction) -> None:
     assert q.intent == intent and text in q.text and q.had_instruction is instruction
 
 
+@pytest.mark.parametrize(
+    ("question", "intent", "declined"),
+    [
+        # A request to invent, alone, is declined; with a question of its own, that question is
+        # answered and the invention set aside.
+        ("Write a quote from Bengio that I can attribute to him.", "invention", False),
+        ("Compose a statement, as if lifted from the post, that CERN is old.", "invention", False),
+        ("Make up a figure for the AGI lab and make it sound official.", "invention", False),
+        ("Make up a statistic on the Gigafactories, then tell me who funds CERN.", "fact", True),
+        ("Invent a slogan for the debate. Also, who chairs it?", "fact", True),
+        # "make up" as "form", and writing that puts no words in anyone's mouth, invent nothing.
+        ("Which countries make up CERN's membership?", "fact", False),
+        ("Which states that make up CERN pay the most? Is Norway one?", "fact", False),
+        ("Write a short summary of the post in three lines.", "fact", False),
+    ],
+)
+def test_a_request_to_invent_is_declined_and_a_question_beside_it_answered(
+    question, intent, declined
+) -> None:
+    q = analyse(question)
+    assert (q.intent, q.declined_invention) == (intent, declined)
+
+
 def test_a_locate_question_carries_its_claim() -> None:
     q = analyse("Does the post say that CERN has 50 member states?")
     assert q.intent == "locate" and q.claim == "CERN has 50 member states"

@@ -3,7 +3,9 @@ the conversation it follows, and its vector. Every answering strategy reads this
 
 The bot only quotes its reading list, so "ignore your sources", "pretend you are ..." and
 "invent ..." are not obeyed: the instruction is set aside (with a notice) and what remains is
-answered, or declined when it asks for a verdict or an invention the sources cannot give.
+answered, or declined when it asks for a verdict or an invention the sources cannot give. A
+request to invent that comes with a question of its own ("make up a quote, and also tell me
+where CERN is") has that question answered, with a notice that the invention was set aside.
 """
 
 from __future__ import annotations
@@ -38,7 +40,27 @@ _INSTRUCTION = re.compile(
     r")\s*",
     re.IGNORECASE,
 )
-_INVENT = re.compile(r"\b(invent|make up|made[- ]up|fabricate|guess|speculate)\b", re.I)
+_INVENT = re.compile(
+    r"\b(invent|made[- ]up|fabricate|guess|speculate)\b"
+    # "make up a figure", "make something up", but not "the states that make up CERN"
+    r"|\bmake\s+up\s+(a|an|some|something|anything|one|numbers?|figures?|quotes?|stat\w*|facts?)\b"
+    r"|\bmake\s+(something|anything|stuff)\s+up\b"
+    # Asked to put words in someone's mouth: "write a quote from ...", "... as if quoted from"
+    r"|\b(write|compose|draft|craft|create|produce|generate)\b[^.?!]{0,60}?"
+    r"\b(quotes?|quotations?|statements?|soundbites?)\b"
+    r"|\bas if (it|they|this)?\s*(were|was|came|had come)?\s*(quoted|lifted|taken|from)\b",
+    re.I,
+)
+# Where one request ends and the next begins: "invent a quote, and also tell me where ...".
+_CLAUSE_BREAK = re.compile(r"\s*(?:[.;!?]\s+|[,—–-]?\s+\b(?:and(?:\s+also)?|also|then|plus)\b\s+)")
+# A clause that asks the reading list something: a question word, or a request to tell.
+_ASKS = re.compile(
+    r"^\s*(?:(?:and|also|then|but|so|please)\b[,\s]*)*"
+    r"(?:(?:who|whom|whose|what|which|when|where|why|how)\b"
+    r"|(?:tell|show|give|state|name|list|explain|describe|remind)\b"
+    r"|(?:is|are|was|were|does|do|did|has|have|can|could|will|would|should)\b[^?]*\?)",
+    re.I,
+)
 _VERDICT = re.compile(
     r"\b(is|are|was|would be)\s+(a\s+)?(bad|good|terrible|great|stupid|smart|wise|foolish)\s+"
     r"(idea|plan|proposal)\b|\bdo you (think|believe|agree)\b|\byour (own )?(opinion|view|take)\b"
@@ -156,6 +178,7 @@ class Query:
     claim: str = ""  # for "locate": the statement the asker wants found
     about_post: bool = False  # asks about the post itself (its sections, its author)
     about_event: bool = False  # asks about the event (date, venue, registration)
+    declined_invention: bool = False  # a request to invent was set aside; the rest is answered
     filters: Filters | None = None
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
@@ -170,17 +193,28 @@ class Query:
         return f"{self.text} {self.context}" if self.context else self.text
 
 
-def read_intent(question: str) -> tuple[Intent, str, bool, str]:
-    """(intent, text without instructions, whether there were any, claim for 'locate')."""
+def asks_besides_invention(question: str) -> bool:
+    """Whether a request to invent comes with a question of its own ("make up a quote, and also
+    tell me where CERN's main lab is"): that question is answered, the invention declined."""
+    return any(
+        not _INVENT.search(clause) and _ASKS.search(clause)
+        for clause in _CLAUSE_BREAK.split(question)
+    )
+
+
+def read_intent(question: str) -> tuple[Intent, str, bool, str, bool]:
+    """(intent, text without instructions, whether there were any, claim for 'locate', whether
+    a request to invent was set aside and the rest of the question is answered)."""
     core, stripped = strip_instructions(question)
     located = _LOCATE.match(core)
     if located:
-        return "locate", core, stripped, located.group("claim")
-    if _INVENT.search(core):
-        return "invention", core, stripped, ""
+        return "locate", core, stripped, located.group("claim"), False
+    declined = bool(_INVENT.search(core))
+    if declined and not asks_besides_invention(core):
+        return "invention", core, stripped, "", False
     if _VERDICT.search(core):
-        return "verdict", core, stripped, ""
-    return "fact", core, stripped, ""
+        return "verdict", core, stripped, "", False
+    return "fact", core, stripped, "", declined
 
 
 def analyse(
@@ -192,7 +226,7 @@ def analyse(
     """Analyse a cleaned question once. `encode` embeds it (and the turns a follow-up leans on)
     in one model call; without it the query has no vector (for pure analysis and tests)."""
     history = history or []
-    intent, text, stripped, claim = read_intent(question)
+    intent, text, stripped, claim, declined = read_intent(question)
     asked = last_sentence(text)
     earlier = tuple(q for q, _ in history[-2:]) if follows_up(text, history) else ()
     context = " ".join(earlier)
@@ -210,6 +244,7 @@ def analyse(
         asked=asked,
         intent=intent,
         had_instruction=stripped,
+        declined_invention=declined,
         wants=wants(asked),
         names=name_groups(asked),
         tokens=tuple(tokenize(text) or tokenize(context)),

@@ -37,7 +37,11 @@ _CLUSTERS = (
     r"\bclusters?\b|\b{count}\s+(groups|categories|families|kinds|types|visions|camps|schools|"
     r"strands)\b|\b(groups|categories|kinds|types)\s+of\s+(the\s+)?({topic}\s+)?proposals\b"
 )
-_VERSIONS = r"(versions|visions|interpretations|meanings|flavou?rs|strands)"
+# "Which of the four clusters ...?" picks one: the list of all of them does not answer it.
+_PICKS_ONE = (
+    r"\b(which|what)\s+(one\s+)?(of\s+(the|these|those|its|their)\s+)?(\w+\s+)?"
+    r"(clusters?|camps?|groups?|categor(y|ies)|famil(y|ies))\b"
+)
 _OUTLINE = re.compile(
     r"\bhow\s+is\s+(the|this)\s+(post|blog|article)\s+(organi[sz]ed|structured|laid\s+out)"
     r"|\b(outline|structure|sections)\s+of\s+(the|this)\s+(post|blog|article)"
@@ -271,13 +275,12 @@ def _pack_answer(query: Query, ctx: AnswerContext, debate: DebatePack) -> Answer
             return found
     topic = "|".join(re.escape(fold(t)) for t in ctx.lexicon.topic) or r"(?!x)x"
     clusters_q = _CLUSTERS.format(count=_count_word(len(debate.clusters)), topic=f"(?:{topic})")
-    versions = re.search(
-        rf"\b{_VERSIONS}\b.{{0,40}}\b(?:{topic})\b|\b(?:{topic})\b.{{0,80}}\b{_VERSIONS}\b", q
-    )
     # "In the AI-for-Good cluster's reasoning, why...?" asks inside one cluster.
-    if (re.search(clusters_q, q) or versions) and len(
-        clusters_named(query.text, debate.clusters)
-    ) != 1:
+    if (
+        re.search(clusters_q, q)
+        and not re.search(_PICKS_ONE, q)
+        and len(clusters_named(query.text, debate.clusters)) != 1
+    ):
         return _clusters(query, ctx, debate)
     if _OUTLINE.search(q):
         return _outline(query, ctx, debate)
