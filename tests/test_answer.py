@@ -220,6 +220,8 @@ def test_bad_input_never_raises(bot, question, abstains, notice) -> None:
 def test_a_question_asked_beside_a_request_to_invent_is_answered(bot) -> None:
     answer = bot.ask("Make up a statistic on the Gigafactories, then tell me who pays for CERN.")
     assert not answer.abstained and phrase("invention_declined") in answer.notices
+    # Answered from the clause that asks; the invention's subject only lends it context.
+    assert any("proportional to GDP" in c.quote for c in answer.citations)
     assert citation_problems(answer, bot) == []
     alone = bot.ask("Write a quote from Bengio that I can attribute to him.")
     assert alone.abstained and alone.answer.startswith(phrase("no_invention"))
@@ -228,9 +230,11 @@ def test_a_question_asked_beside_a_request_to_invent_is_answered(bot) -> None:
 def test_a_question_that_picks_one_cluster_is_not_answered_with_all_of_them(bot) -> None:
     """The list of clusters answers "what are the clusters?", not "which cluster is X in?"."""
     answer = bot.ask("Which of the four clusters is the CLAIRE network filed under?")
-    assert answer.engine != "structure" and not answer.abstained
-    assert "CLAIRE" in answer.citations[0].quote
-    assert "Academics" in answer.citations[0].section
+    assert answer.engine != "structure"
+    # The fitted engine answers or declines as it judges; either way the network's own entry
+    # leads what is shown, and its citation names the cluster it sits under.
+    shown = answer.citations or answer.related
+    assert "CLAIRE" in shown[0].quote and "Academics" in shown[0].section
     # "Different visions" are what the post's own sentences describe, not its cluster headings.
     visions = bot.ask("What different visions of a CERN for AI are there?")
     assert visions.engine != "structure" and not visions.abstained
@@ -293,7 +297,6 @@ def test_where_does_the_post_say_quotes_the_stating_sentence(bot, question, expe
     "question",
     [
         "Quote me the sentence where the post says the US should lead a CERN for AI.",
-        "Does the post say CERN has 50 member states?",  # the post says 25
         "Where does the reading list claim that CERN's budget is 10 billion euros?",
     ],
 )
@@ -301,6 +304,14 @@ def test_where_does_the_post_say_a_thing_it_does_not_say(bot, question) -> None:
     answer = bot.ask(question)
     assert answer.abstained and answer.answer.startswith(phrase("not_said"))
     assert answer.citations == [] and answer.related
+
+
+def test_does_the_post_say_a_wrong_thing_is_answered_with_what_it_says(bot) -> None:
+    """A yes/no "does the post say X?" that no passage states is answered by the engine: the
+    sentence that says otherwise is the answer, not "the reading list does not say"."""
+    answer = bot.ask("Does the post say CERN has 50 member states?")  # the post says 25
+    assert not answer.abstained and "25 member states" in answer.citations[0].quote
+    assert citation_problems(answer, bot) == []
 
 
 def test_an_attribution_line_is_never_quoted_without_the_words_it_attributes(bot) -> None:

@@ -48,6 +48,14 @@ def test_a_request_to_invent_is_declined_and_a_question_beside_it_answered(
     assert (q.intent, q.declined_invention) == (intent, declined)
 
 
+def test_the_invention_set_aside_is_context_not_the_question() -> None:
+    q = analyse("Invent a quote from Bengio about CERN, and also tell me where he works.")
+    assert q.text == "tell me where he works." and q.asked == q.text
+    assert q.context == "Invent a quote from Bengio about CERN"
+    alone = analyse("Invent a quote from Bengio about CERN.")
+    assert alone.intent == "invention" and alone.context == ""
+
+
 def test_a_locate_question_carries_its_claim() -> None:
     q = analyse("Does the post say that CERN has 50 member states?")
     assert q.intent == "locate" and q.claim == "CERN has 50 member states"

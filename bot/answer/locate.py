@@ -1,6 +1,14 @@
-""" "Where does the post say X?": the very sentence that states X, or a plain "it does not"."""
+""" "Where does the post say X?": the very sentence that states X, or a plain "it does not".
+
+"Does the post say X?" asks the same where a passage states X. Where none does, it is a yes/no
+question like any other, and the engine answers it: what the post says instead ("many companies
+do serious fundamental work" for "does it claim they do none?") is the answer, and the fitted
+engine still declines where the reading list says nothing on it.
+"""
 
 from __future__ import annotations
+
+import re
 
 from bot.answer.abstain import abstain
 from bot.answer.context import AnswerContext
@@ -11,6 +19,7 @@ from bot.models import Answer
 from bot.prompts import phrase, render
 
 PASSAGES = 6
+_YES_NO = re.compile(r"^\s*(does|do|did)\b", re.IGNORECASE)
 
 
 def answer(query: Query, ctx: AnswerContext) -> Answer | None:
@@ -26,6 +35,8 @@ def answer(query: Query, ctx: AnswerContext) -> Answer | None:
         ctx.encode,
         ctx.settings.answer.locate_threshold,
     )
+    if quote is None and _YES_NO.match(query.text):
+        return None
     if quote is None:
         return abstain(query, ctx, passages, engine="offline", lead=phrase("not_said"))
     cites = CitationList(ctx.sources)

@@ -52,7 +52,7 @@ _INVENT = re.compile(
     re.I,
 )
 # Where one request ends and the next begins: "invent a quote, and also tell me where ...".
-_CLAUSE_BREAK = re.compile(r"\s*(?:[.;!?]\s+|[,—–-]?\s+\b(?:and(?:\s+also)?|also|then|plus)\b\s+)")
+_CLAUSE_BREAK = re.compile(r"(?<=[.;!?])\s+|\s*[,—–-]?\s+\b(?:and(?:\s+also)?|also|then|plus)\b\s+")
 # A clause that asks the reading list something: a question word, or a request to tell.
 _ASKS = re.compile(
     r"^\s*(?:(?:and|also|then|but|so|please)\b[,\s]*)*"
@@ -193,13 +193,16 @@ class Query:
         return f"{self.text} {self.context}" if self.context else self.text
 
 
-def asks_besides_invention(question: str) -> bool:
-    """Whether a request to invent comes with a question of its own ("make up a quote, and also
-    tell me where CERN's main lab is"): that question is answered, the invention declined."""
-    return any(
-        not _INVENT.search(clause) and _ASKS.search(clause)
-        for clause in _CLAUSE_BREAK.split(question)
-    )
+def set_aside_invention(question: str) -> tuple[str, str]:
+    """A request to invent that comes with a question of its own ("make up a quote, and also
+    tell me where CERN's main lab is"): (the clauses that ask, the rest). The first is answered,
+    the rest only lends it context (who "he" is), as an earlier turn would; ("", question) when
+    nothing but the invention is asked."""
+    clauses = [c.strip(" ,;") for c in _CLAUSE_BREAK.split(question) if c and c.strip(" ,;")]
+    asks = [c for c in clauses if not _INVENT.search(c) and _ASKS.search(c)]
+    if not asks:
+        return "", question
+    return " ".join(asks), " ".join(c for c in clauses if c not in asks)
 
 
 def read_intent(question: str) -> tuple[Intent, str, bool, str, bool]:
@@ -210,7 +213,7 @@ def read_intent(question: str) -> tuple[Intent, str, bool, str, bool]:
     if located:
         return "locate", core, stripped, located.group("claim"), False
     declined = bool(_INVENT.search(core))
-    if declined and not asks_besides_invention(core):
+    if declined and not set_aside_invention(core)[0]:
         return "invention", core, stripped, "", False
     if _VERDICT.search(core):
         return "verdict", core, stripped, "", False
@@ -227,8 +230,12 @@ def analyse(
     in one model call; without it the query has no vector (for pure analysis and tests)."""
     history = history or []
     intent, text, stripped, claim, declined = read_intent(question)
+    aside = ""
+    if declined:
+        text, aside = set_aside_invention(text)
     asked = last_sentence(text)
     earlier = tuple(q for q, _ in history[-2:]) if follows_up(text, history) else ()
+    earlier += (aside,) if aside else ()
     context = " ".join(earlier)
     vector = np.zeros(0, dtype=np.float32)
     if encode is not None:
