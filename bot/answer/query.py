@@ -205,19 +205,19 @@ def set_aside_invention(question: str) -> tuple[str, str]:
     return " ".join(asks), " ".join(c for c in clauses if c not in asks)
 
 
-def read_intent(question: str) -> tuple[Intent, str, bool, str, bool]:
-    """(intent, text without instructions, whether there were any, claim for 'locate', whether
-    a request to invent was set aside and the rest of the question is answered)."""
+def read_intent(question: str) -> tuple[Intent, str, bool, str, str | None]:
+    """(intent, text to answer, whether instructions were removed, claim for 'locate', and what
+    was set aside: the request to invent beside a question, None when nothing was)."""
     core, stripped = strip_instructions(question)
     located = _LOCATE.match(core)
     if located:
-        return "locate", core, stripped, located.group("claim"), False
-    declined = bool(_INVENT.search(core))
-    if declined and not set_aside_invention(core)[0]:
-        return "invention", core, stripped, "", False
+        return "locate", core, stripped, located.group("claim"), None
+    asks, aside = set_aside_invention(core) if _INVENT.search(core) else (core, None)
+    if not asks:
+        return "invention", core, stripped, "", None
     if _VERDICT.search(core):
-        return "verdict", core, stripped, "", False
-    return "fact", core, stripped, "", declined
+        return "verdict", core, stripped, "", None
+    return "fact", asks, stripped, "", aside
 
 
 def analyse(
@@ -229,10 +229,7 @@ def analyse(
     """Analyse a cleaned question once. `encode` embeds it (and the turns a follow-up leans on)
     in one model call; without it the query has no vector (for pure analysis and tests)."""
     history = history or []
-    intent, text, stripped, claim, declined = read_intent(question)
-    aside = ""
-    if declined:
-        text, aside = set_aside_invention(text)
+    intent, text, stripped, claim, aside = read_intent(question)
     asked = last_sentence(text)
     earlier = tuple(q for q, _ in history[-2:]) if follows_up(text, history) else ()
     earlier += (aside,) if aside else ()
@@ -251,7 +248,7 @@ def analyse(
         asked=asked,
         intent=intent,
         had_instruction=stripped,
-        declined_invention=declined,
+        declined_invention=aside is not None,
         wants=wants(asked),
         names=name_groups(asked),
         tokens=tuple(tokenize(text) or tokenize(context)),
