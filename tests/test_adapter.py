@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bot.answer import ADAPTER_FILE, QueryAdapter
-from bot.answer.adapter import PRIOR_LIMIT, fit_adapter, prior_input
+from bot.answer.adapter import NEIGHBOURS, PRIOR_LIMIT, fit_adapter, neighbour_share, prior_input
 from bot.settings import ROOT, Settings
 
 MODEL = "some-model"
@@ -110,6 +110,43 @@ def test_the_prior_reads_how_the_question_meets_its_best_sentence() -> None:
     assert np.array_equal(prior_input(q, None), np.concatenate([q, np.zeros(4, np.float32)]))
 
 
+def test_the_neighbour_share_weighs_the_closest_labelled_questions_most() -> None:
+    """The share answerable among the nearest labelled questions: one very close question
+    outweighs several far ones, and questions beyond the nearest NEIGHBOURS are not read."""
+    labels = np.array([1.0, 0.0, 0.0, 0.0], np.float32)
+    close = np.array([0.95, 0.80, 0.79, 0.78], np.float32)
+    assert neighbour_share(close, labels, 0.05) > 0.85  # e^3 against three of about e^0
+    assert neighbour_share(close, labels, 10.0) == pytest.approx(0.25, abs=0.01)
+    assert neighbour_share(close, 1 - labels, 0.05) < 0.15
+    far = np.concatenate([np.full(NEIGHBOURS, 0.9), np.full(50, 0.1)]).astype(np.float32)
+    many = np.concatenate([np.zeros(NEIGHBOURS), np.ones(50)]).astype(np.float32)
+    assert neighbour_share(far, many, 10.0) == 0.0
+
+
+def test_labelled_questions_are_saved_loaded_and_refused_when_they_do_not_fit(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    base = fit_adapter(*_task(1), strength=1e-3, epochs=5)
+    questions = _task(4, n=30)[0]
+    labels = np.arange(30) % 3 == 0
+    base.with_neighbours(questions, labels, 0.05).save(tmp_path / ADAPTER_FILE, MODEL)
+    loaded = QueryAdapter.load(tmp_path, MODEL)
+    q = questions[3]  # a labelled answerable question finds itself first
+    expected = neighbour_share(questions @ q, labels.astype(np.float32), 0.05)
+    assert loaded.neighbour_share(q) == pytest.approx(expected, abs=1e-2)  # kept in float16
+    assert loaded.neighbour_share(q) > 0.5
+    assert loaded.neighbour_temperature == pytest.approx(0.05)
+    assert loaded.neighbour_share(np.ones(4, np.float32)) is None  # another model's vector
+    # None kept, or a matrix of another width: no share, never a made-up one.
+    base.save(tmp_path / ADAPTER_FILE, MODEL)
+    assert QueryAdapter.load(tmp_path, MODEL).neighbour_share(q) is None
+    base.with_neighbours(questions[:, :8], labels, 0.05).save(tmp_path / ADAPTER_FILE, MODEL)
+    with caplog.at_level(logging.WARNING):
+        refused = QueryAdapter.load(tmp_path, MODEL)
+    assert refused.neighbours is None and "wrong shape" in caplog.text
+    assert refused.weights is not None
+
+
 def test_a_prior_of_the_old_size_is_refused(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -150,6 +187,9 @@ def test_the_default_pack_ships_an_adapter_for_the_default_model() -> None:
     unit = np.full(384, 384**-0.5, np.float32)
     assert adapter.prior_coef is not None and adapter.prior_coef.shape == (768,)
     assert adapter.prior(unit, unit) is not None
+    assert adapter.neighbours is not None and adapter.neighbours.shape[1] == 384
+    share = adapter.neighbour_share(unit)
+    assert share is not None and 0.0 <= share <= 1.0
 
 
 def test_answers_retrieve_with_the_adapted_vector() -> None:

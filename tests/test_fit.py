@@ -11,7 +11,7 @@ import numpy as np
 
 from bot.answer.evidence import find
 from bot.answer.features import FEATURES
-from bot.answer.fit import ADAPTER_RATE_GRID, C_GRID, JUDGED_BY
+from bot.answer.fit import ADAPTER_RATE_GRID, C_GRID, JUDGED_BY, NEIGHBOUR_TEMPERATURE_GRID
 from bot.answer.model import ANSWERABLE_FEATURES, load_model
 from bot.evaluate import DEFAULT_SET, EVAL_DIR
 
@@ -40,6 +40,15 @@ def test_a_fit_on_three_sets_writes_every_model_and_the_engine_answers_with_it(
     # The adapter's step size is chosen by cross-validation, and the shipped adapter has it.
     assert model.meta["adapter_rate"] in ADAPTER_RATE_GRID
     assert adapter.meta["rate"] == model.meta["adapter_rate"]
+    # It carries the questions the engine answered (vectors and labels, never text), read with
+    # the temperature cross-validation chose.
+    assert adapter.neighbours is not None and adapter.neighbour_answerable is not None
+    engine = per_set["all"]["n"]
+    assert 0 < len(adapter.neighbours) <= engine
+    assert adapter.neighbours.shape[1] == adapter.weights.shape[1]
+    assert set(np.unique(adapter.neighbour_answerable)) == {0.0, 1.0}
+    assert model.meta["neighbour_temperature"] in NEIGHBOUR_TEMPERATURE_GRID
+    assert adapter.neighbour_temperature == model.meta["neighbour_temperature"]
     model.save(tmp_path / "weights.json")
     loaded = load_model(tmp_path / "weights.json")
     x = np.random.default_rng(0).normal(size=(5, len(FEATURES)))

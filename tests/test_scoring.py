@@ -181,11 +181,11 @@ def test_the_shipped_model_fits_this_codes_features() -> None:
 ANSWERABLE_DIRECTION = {
     "top_prob": 1,
     "prob_mass": 1,
-    "top_section_cos": 1,
     "top_names_missing": -1,
     "top_figure_missing": -1,
     "top_cos_adapted": 1,
     "question_prior": 1,
+    "neighbours_answerable": 1,
 }
 
 
@@ -202,18 +202,18 @@ def test_answerability_reads_the_best_candidate_and_the_models_confidence() -> N
     x[1, col["section_cos"]], x[1, col["names_missing_around"]] = 0.4, 0.5
     x[:, col["cos_adapted"]] = 0.7, 0.55, 0.6  # the best sentence, not the closest, is read
     x[2, col["figure_missing"]] = 1.0
-    read = answerable_features(x, np.array([0.1, 0.6, 0.2]), prior=-1.5)
+    read = answerable_features(x, np.array([0.1, 0.6, 0.2]), prior=-1.5, neighbours=0.3)
     assert read is not None
     got = dict(zip(ANSWERABLE_FEATURES, read, strict=True))
     assert got == pytest.approx(
         {
             "top_prob": 0.6,
             "prob_mass": 0.9,
-            "top_section_cos": 0.4,
             "top_names_missing": 0.5,
             "top_figure_missing": 0.0,
             "top_cos_adapted": 0.55,
             "question_prior": -1.5,
+            "neighbours_answerable": 0.3,
         }
     )
     assert answerable_features(x[:0], np.zeros(0)) is None
@@ -224,18 +224,25 @@ def test_answerability_reads_the_best_candidate_and_the_models_confidence() -> N
     assert model.answerable_prob(sure) > model.answerable_prob(unsure)
 
 
-def test_a_pack_without_a_question_prior_is_read_at_the_fits_mean() -> None:
-    """No prior (a second pack, another embedding model) weighs nothing: the input is read as
-    its mean in the fit, and a likelier prior only ever raises P(answerable)."""
+@pytest.mark.parametrize("name", ["question_prior", "neighbours_answerable"])
+def test_a_pack_without_a_question_prior_or_neighbours_is_read_at_the_fits_mean(
+    name: str,
+) -> None:
+    """No prior or labelled questions (a second pack, another embedding model) weigh nothing:
+    the input is read as its mean in the fit, and a likelier value only ever raises
+    P(answerable)."""
     model = load_model()
+    col = ANSWERABLE_FEATURES.index(name)
+    key = {"question_prior": "prior", "neighbours_answerable": "neighbours"}[name]
     x = np.zeros((2, len(FEATURES)), dtype=np.float32)
     probs = np.array([0.3, 0.5])
     absent = answerable_features(x, probs)
-    assert absent is not None and np.isnan(absent[-1])
-    mean = float(model.answerable.mean[-1])
-    at_mean = answerable_features(x, probs, prior=mean)
+    assert absent is not None and np.isnan(absent[col])
+    mean = float(model.answerable.mean[col])
+    at_mean = answerable_features(x, probs, **{key: mean})
     assert model.answerable_prob(absent) == pytest.approx(model.answerable_prob(at_mean))
-    low, high = (answerable_features(x, probs, prior=mean + d) for d in (-2.0, 2.0))
+    step = 2.0 if name == "question_prior" else 0.3
+    low, high = (answerable_features(x, probs, **{key: mean + d}) for d in (-step, step))
     assert model.answerable_prob(low) < model.answerable_prob(absent) < model.answerable_prob(high)
 
 

@@ -97,6 +97,7 @@ def find(query: Query, ctx: AnswerContext, k: int | None = None) -> Findings:
     )
     best = evidence[0].vector if evidence else None
     prior = ctx.adapter.prior(query.vector, best)
-    qx = answerable_features(x, ctx.model.sentence_probs(x), prior)
+    near = ctx.adapter.neighbour_share(query.vector)
+    qx = answerable_features(x, ctx.model.sentence_probs(x), prior, near)
     answerable = ctx.model.answerable_prob(qx) if qx is not None else 0.0
     return Findings(passages, evidence, answerable, x, found)

@@ -8,8 +8,9 @@ What is fitted, and written to bot/answer/weights.json with this command's recor
 - the answerability model: whether any does (over ANSWERABLE_FEATURES, read off the sentence
   model's out-of-fold scores), and the threshold that balances answering and abstaining;
 - the composition: how close a further sentence must score to be quoted after the first;
-- the pack's query adapter and question prior (bot/answer/adapter.py), refitted inside every
-  fold so that no figure is scored with an adapter or a prior that saw its set; candidates
+- the pack's query adapter, question prior and labelled neighbours (bot/answer/adapter.py),
+  refitted inside every fold so that no figure is scored with an adapter, a prior or a
+  neighbour that saw its set; candidates
   are retrieved through the fold's adapter, as answers retrieve through the shipped one. How
   far the adapter's training goes (its step size) is chosen like the models' settings.
 
@@ -26,13 +27,14 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer.adapter import QueryAdapter, fit_adapter, prior_input
+from bot.answer.adapter import QueryAdapter, fit_adapter, neighbour_share, prior_input
 from bot.answer.compose import choose
 from bot.answer.context import AnswerContext
 from bot.answer.evidence import Evidence, candidates
 from bot.answer.features import FEATURES, features
 from bot.answer.model import (
     ANSWERABLE_FEATURES,
+    NEIGHBOURS,
     PRIOR,
     Composition,
     Linear,
@@ -58,6 +60,8 @@ KEEP_FLOOR_GRID = (0.2, 0.35, 0.5)
 # A fact answer quotes the sentence that answers and at most one more (lists keep their length).
 MAX_QUOTES_GRID = (1, 2)
 PRIOR_C_GRID = (0.01, 0.1, 1.0, 3.0)
+# How sharply a new question's nearest labelled questions are weighted by their closeness.
+NEIGHBOUR_TEMPERATURE_GRID = (0.02, 0.05, 0.1)
 
 MakeQuery = Callable[[str, list[Turn]], Query]
 
@@ -281,6 +285,30 @@ def _prior_oof(rows: list[Row], c: float) -> None:
                 r.answerable_x[PRIOR] = np.nan if prior is None else prior
 
 
+def _neighbours_oof(rows: list[Row], temperature: float) -> None:
+    """Set every row's neighbour share, read from the labelled questions of the other sets."""
+    used = _engine(rows)
+    vectors = np.array([r.vector for r in used])
+    answerable = np.array([not r.item.abstain for r in used], dtype=np.float32)
+    sets = np.array([r.set for r in used])
+    for r in used:
+        if r.answerable_x is not None:
+            other = sets != r.set
+            r.answerable_x[NEIGHBOURS] = neighbour_share(
+                vectors[other] @ r.vector, answerable[other], temperature
+            )
+
+
+def _with_neighbours(adapter: QueryAdapter, rows: list[Row], temperature: float) -> QueryAdapter:
+    """The adapter carrying every question the engine answers, as a vector and a label."""
+    used = _engine(rows)
+    return adapter.with_neighbours(
+        np.array([r.vector for r in used]),
+        np.array([not r.item.abstain for r in used]),
+        temperature,
+    )
+
+
 def _answerable_oof(rows: list[Row], c: float) -> None:
     """Set every row's out-of-fold P(answerable), from a model fitted without its set."""
     for train, test in _folds(rows):
@@ -402,16 +430,19 @@ def fit_model(
             # Read off out-of-fold scores and adapted cosines, as a new question sees them.
             probs = model.prob(r.x) if len(r.x) else np.zeros(0)
             r.answerable_x = answerable_features(r.x, probs)
-    c2_best, c2, prior_c = -1.0, C_GRID[0], PRIOR_C_GRID[0]
+    c2_best, c2, prior_c, tau = -1.0, C_GRID[0], PRIOR_C_GRID[0], NEIGHBOUR_TEMPERATURE_GRID[0]
     thresholds = np.linspace(0.1, 0.9, 33)
     for pc in PRIOR_C_GRID:
         _prior_oof(rows, pc)  # once per prior C: it does not depend on the answerability C
-        for cand in C_GRID:
-            _answerable_oof(rows, cand)
-            score = max(_balanced_accuracy(rows, t) for t in thresholds)
-            if score > c2_best:
-                c2_best, c2, prior_c = score, cand, pc
+        for temperature in NEIGHBOUR_TEMPERATURE_GRID:
+            _neighbours_oof(rows, temperature)
+            for cand in C_GRID:
+                _answerable_oof(rows, cand)
+                score = max(_balanced_accuracy(rows, t) for t in thresholds)
+                if score > c2_best:
+                    c2_best, c2, prior_c, tau = score, cand, pc, temperature
     _prior_oof(rows, prior_c)
+    _neighbours_oof(rows, tau)
     _answerable_oof(rows, c2)
     # The threshold and the composition together, by `objective` (`max` keeps the first best).
     threshold, comp = max(
@@ -444,10 +475,12 @@ def fit_model(
             "ranking_c": ranking_c,
             "answerable_c": c2,
             "prior_c": prior_c,
+            "neighbour_temperature": tau,
             "adapter_rate": rate,
             "cross_validated": per_set,
         },
     )
     stamp = {k: model.meta[k] for k in ("command", "fitted_at")}
-    meta = {**adapter.meta, **stamp, "prior_c": prior_c}
-    return model, QueryAdapter(adapter.weights, meta, *_prior(rows, prior_c)), per_set
+    meta = {**adapter.meta, **stamp, "prior_c": prior_c, "neighbour_temperature": tau}
+    shipped = QueryAdapter(adapter.weights, meta, *_prior(rows, prior_c))
+    return model, _with_neighbours(shipped, rows, tau), per_set

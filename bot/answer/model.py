@@ -24,37 +24,36 @@ from bot.answer.features import FEATURES
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
-# Question-level inputs of the answerability model: how sure the sentence model is that
-# something answers (its best probability, and the probability mass over all candidates), how
-# close the best candidate is to the question once the pack's adapter has moved the question
-# (the adapter learnt where answers to such questions lie, so a question the reading list does
-# not answer stays further from its best sentence), how close that sentence's section heading
-# is, whether it lacks the question's names or the figure asked for, and the pack's question
-# prior (how often questions like this one, meeting their best sentence as this one does, were
-# answerable among the pack's labelled questions: see bot/answer/adapter.py; absent for a
-# pack without one, and then it weighs nothing). Each has a known direction, which
-# tests/test_scoring.py checks on the shipped weights. The plain cosine adds nothing the
-# sentence model's probability does not carry; inputs that fitted the evaluation sets' style
-# (word overlap, an answer-type match, how far the best sentence stands out of the reading list)
-# came out with the wrong sign, since a near miss there is written from the post's own words.
-# Question-level inputs tried since (question words the reading list never uses, the best
-# passage lacking the question's rarest word, an asked person or figure missing from the best
-# three sentences) moved nothing cross-validated.
+# Question-level inputs of the answerability model: how sure the sentence model is that something
+# answers (its best probability, and the probability mass over all candidates), how close the best
+# candidate is to the question once the pack's adapter has moved the question (the adapter learnt
+# where answers to such questions lie, so a question the reading list does not answer stays further
+# from its best sentence), whether that sentence lacks the question's names or the figure asked for,
+# the pack's question prior (how often questions like this one, meeting their best sentence as this
+# one does, were answerable among the pack's labelled questions: see bot/answer/adapter.py), and the
+# share of answerable questions among the pack's labelled questions nearest this one (the same
+# file). The last two are absent for a pack without them, and then they weigh nothing. Each has a
+# known direction, which tests/test_scoring.py checks on the shipped weights. The plain cosine adds
+# nothing the sentence model's probability does not carry; inputs that fitted the evaluation sets'
+# style (word overlap, an answer-type match, how far the best sentence stands out of the reading
+# list) came out with the wrong sign, since a near miss there is written from the post's own words;
+# so did how close the best sentence's section heading is, once the neighbours were read (it had
+# added little, and added nothing after). Question-level inputs tried since (question words the
+# reading list never uses, the best passage lacking the question's rarest word, an asked person or
+# figure missing from the best three sentences) moved nothing cross-validated.
 ANSWERABLE_FEATURES: tuple[str, ...] = (
     "top_prob",
     "prob_mass",
-    "top_section_cos",
     "top_names_missing",
     "top_figure_missing",
     "top_cos_adapted",
     "question_prior",
+    "neighbours_answerable",
 )
 PRIOR = ANSWERABLE_FEATURES.index("question_prior")
+NEIGHBOURS = ANSWERABLE_FEATURES.index("neighbours_answerable")
 # Where answerability reads the best candidate's features.
-_TOP_READ = [
-    FEATURES.index(f)
-    for f in ("section_cos", "names_missing_around", "figure_missing", "cos_adapted")
-]
+_TOP_READ = [FEATURES.index(f) for f in ("names_missing_around", "figure_missing", "cos_adapted")]
 
 
 class ModelFileError(RuntimeError):
@@ -128,8 +127,8 @@ class ScoringModel:
         return self.ranking.prob(x) if len(x) else np.zeros(0, dtype=np.float32)
 
     def answerable_prob(self, x: np.ndarray) -> float:
-        """P(answerable); an input given as NaN (a pack without a question prior) is read as its
-        mean in the fit, where it weighs nothing."""
+        """P(answerable); an input given as NaN (a pack without a question prior or labelled
+        questions) is read as its mean in the fit, where it weighs nothing."""
         x = np.where(np.isnan(x), self.answerable.mean, x)
         return float(self.answerable.prob(x[None, :])[0])
 
@@ -191,10 +190,14 @@ def load_model(path: Path = WEIGHTS_FILE) -> ScoringModel:
 
 
 def answerable_features(
-    x: np.ndarray, probs: np.ndarray, prior: float | None = None
+    x: np.ndarray,
+    probs: np.ndarray,
+    prior: float | None = None,
+    neighbours: float | None = None,
 ) -> np.ndarray | None:
     """The answerability model's inputs, in ANSWERABLE_FEATURES order (None for no candidate);
-    `prior` is the pack's question prior (a logit), NaN where the pack has none."""
+    `prior` is the pack's question prior (a logit) and `neighbours` the share answerable among
+    its nearest labelled questions, each NaN where the pack has none."""
     if not len(probs):
         return None
     best = int(np.argmax(probs))
@@ -205,6 +208,7 @@ def answerable_features(
             float(np.sum(probs)),
             *top[_TOP_READ],
             np.nan if prior is None else prior,
+            np.nan if neighbours is None else neighbours,
         ],
         dtype=np.float32,
     )
