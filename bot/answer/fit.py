@@ -55,8 +55,11 @@ C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 ADAPTER_STRENGTH = 1e-3
 ADAPTER_RATE_GRID = (1e-3, 4e-3, 8e-3)
 ADAPTED = FEATURES.index("cos_adapted")
-KEEP_RATIO_GRID = (0.5, 0.7, 0.85, 1.01)
-KEEP_FLOOR_GRID = (0.2, 0.35, 0.5)
+# A further sentence is quoted when it scores at least this share of the first (never under a
+# fifth: a sentence that far behind does not add to the answer) ...
+KEEP_RATIO_GRID = (0.2, 0.3, 0.5, 0.7, 0.85, 1.01)
+# ... and at least this probability.
+KEEP_FLOOR_GRID = (0.0, 0.05, 0.1, 0.2, 0.35, 0.5)
 # A fact answer quotes the sentence that answers and at most one more (lists keep their length).
 MAX_QUOTES_GRID = (1, 2)
 PRIOR_C_GRID = (0.01, 0.1, 1.0, 3.0)
@@ -367,10 +370,27 @@ def _marks(good: list[bool] | None) -> dict[str, float]:
     }
 
 
-def summary(rows: list[Row], comp: Composition, ctx: AnswerContext, threshold: float) -> dict:
-    """Evidence hit, first citation, evidence share and abstention P/R over the rows."""
-    ans = [replay(r, comp, ctx, threshold) for r in rows if not r.item.abstain]
-    out = [replay(r, comp, ctx, threshold) for r in rows if r.item.abstain]
+Marks = dict[int, dict[str, float]]  # id(row) -> its answer's marks, were it answered
+
+
+def replayed(rows: list[Row], comp: Composition, ctx: AnswerContext) -> Marks:
+    """Every row's answer as composed with `comp`, before the threshold decides which of the
+    engine's answers are declined (the composition and the threshold are chosen together, so
+    each composition is replayed once and every threshold read off it)."""
+    return {id(r): replay(r, comp, ctx, -1.0) for r in rows}
+
+
+def figures(rows: list[Row], marks: Marks, threshold: float) -> dict:
+    """Evidence hit, first citation, evidence share and abstention P/R over the rows, the
+    engine declining where P(answerable) is under `threshold`."""
+    declined = _marks(None)
+
+    def mark(r: Row) -> dict[str, float]:
+        engine_declines = r.handled is None and r.answerable < threshold
+        return declined if engine_declines else marks[id(r)]
+
+    ans = [mark(r) for r in rows if not r.item.abstain]
+    out = [mark(r) for r in rows if r.item.abstain]
     tp = sum(a["abstained"] for a in out)
     fp = sum(a["abstained"] for a in ans)
     shares = [a["share"] for a in ans if not np.isnan(a["share"])]
@@ -384,6 +404,11 @@ def summary(rows: list[Row], comp: Composition, ctx: AnswerContext, threshold: f
         "abstention_precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
         "abstention_recall": round(tp / len(out), 3) if out else 1.0,
     }
+
+
+def summary(rows: list[Row], comp: Composition, ctx: AnswerContext, threshold: float) -> dict:
+    """The figures of the rows' answers, composed with `comp` at `threshold`."""
+    return figures(rows, replayed(rows, comp, ctx), threshold)
 
 
 # The figures answers are judged by, and the level each should reach.
@@ -445,14 +470,19 @@ def fit_model(
     _neighbours_oof(rows, tau)
     _answerable_oof(rows, c2)
     # The threshold and the composition together, by `objective` (`max` keeps the first best).
+    comps = [
+        Composition(ratio, floor, most)
+        for ratio, floor, most in itertools.product(
+            KEEP_RATIO_GRID, KEEP_FLOOR_GRID, MAX_QUOTES_GRID
+        )
+    ]
+    scores = {}
+    for comp in comps:
+        marks = replayed(rows, comp, ctx)
+        for t in thresholds[::2]:
+            scores[float(t), comp] = objective(figures(rows, marks, float(t)))
     threshold, comp = max(
-        (
-            (float(t), Composition(ratio, floor, most))
-            for t, ratio, floor, most in itertools.product(
-                thresholds[::2], KEEP_RATIO_GRID, KEEP_FLOOR_GRID, MAX_QUOTES_GRID
-            )
-        ),
-        key=lambda setting: objective(summary(rows, setting[1], ctx, setting[0])),
+        ((float(t), c) for t in thresholds[::2] for c in comps), key=scores.__getitem__
     )
     per_set = {
         name: summary([r for r in rows if r.set == name], comp, ctx, threshold)
