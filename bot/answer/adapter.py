@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 ADAPTER_FILE = "query_adapter.npz"
 PRIOR_LIMIT = 8.0  # the prior's logit is clipped to this: a prior informs, it never decides
 NEIGHBOURS = 10  # labelled questions a new question's neighbour share reads
+NEIGHBOUR_TEMPERATURE = 0.05  # how sharply closeness weighs them, where the file does not say
 
 
 def neighbour_share(
@@ -72,7 +73,7 @@ class QueryAdapter:
     prior_intercept: float = 0.0
     neighbours: np.ndarray | None = field(default=None, compare=False)  # (n, d) labelled questions
     neighbour_answerable: np.ndarray | None = field(default=None, compare=False)  # (n,) 0 or 1
-    neighbour_temperature: float = 0.05
+    neighbour_temperature: float = NEIGHBOUR_TEMPERATURE
 
     def with_neighbours(
         self, vectors: np.ndarray, answerable: np.ndarray, temperature: float
@@ -145,7 +146,11 @@ class QueryAdapter:
                 labels = (
                     data["neighbour_answerable"].astype(np.float32) if near is not None else None
                 )
-                temperature = float(data["neighbour_temperature"]) if near is not None else 0.05
+                temperature = (
+                    float(data["neighbour_temperature"])
+                    if near is not None
+                    else NEIGHBOUR_TEMPERATURE
+                )
         except (OSError, ValueError, KeyError) as exc:
             log.warning("%s is unreadable (%s); questions are not adapted", path, exc)
             return cls()

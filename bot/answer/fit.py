@@ -288,28 +288,40 @@ def _prior_oof(rows: list[Row], c: float) -> None:
                 r.answerable_x[PRIOR] = np.nan if prior is None else prior
 
 
-def _neighbours_oof(rows: list[Row], temperature: float) -> None:
-    """Set every row's neighbour share, read from the labelled questions of the other sets."""
+def _labelled(rows: list[Row]) -> tuple[list[Row], np.ndarray, np.ndarray]:
+    """The questions the engine answers, their vectors and whether each was answerable."""
     used = _engine(rows)
     vectors = np.array([r.vector for r in used])
-    answerable = np.array([not r.item.abstain for r in used], dtype=np.float32)
+    return used, vectors, np.array([not r.item.abstain for r in used], dtype=np.float32)
+
+
+Neighbours = list[tuple[Row, np.ndarray, np.ndarray]]  # a row, its similarities, their labels
+
+
+def _neighbour_inputs(rows: list[Row]) -> Neighbours:
+    """Each row's similarity to the labelled questions of the other sets, and their labels:
+    computed once, since only the temperature that weighs them is chosen."""
+    used, vectors, answerable = _labelled(rows)
+    similarity = vectors @ vectors.T
     sets = np.array([r.set for r in used])
-    for r in used:
-        if r.answerable_x is not None:
-            other = sets != r.set
-            r.answerable_x[NEIGHBOURS] = neighbour_share(
-                vectors[other] @ r.vector, answerable[other], temperature
-            )
+    return [
+        (r, similarity[i, sets != r.set], answerable[sets != r.set])
+        for i, r in enumerate(used)
+        if r.answerable_x is not None
+    ]
+
+
+def _neighbours_oof(inputs: Neighbours, temperature: float) -> None:
+    """Set every row's neighbour share, read from the labelled questions of the other sets."""
+    for r, similarity, answerable in inputs:
+        assert r.answerable_x is not None
+        r.answerable_x[NEIGHBOURS] = neighbour_share(similarity, answerable, temperature)
 
 
 def _with_neighbours(adapter: QueryAdapter, rows: list[Row], temperature: float) -> QueryAdapter:
     """The adapter carrying every question the engine answers, as a vector and a label."""
-    used = _engine(rows)
-    return adapter.with_neighbours(
-        np.array([r.vector for r in used]),
-        np.array([not r.item.abstain for r in used]),
-        temperature,
-    )
+    _, vectors, answerable = _labelled(rows)
+    return adapter.with_neighbours(vectors, answerable, temperature)
 
 
 def _answerable_oof(rows: list[Row], c: float) -> None:
@@ -457,17 +469,18 @@ def fit_model(
             r.answerable_x = answerable_features(r.x, probs)
     c2_best, c2, prior_c, tau = -1.0, C_GRID[0], PRIOR_C_GRID[0], NEIGHBOUR_TEMPERATURE_GRID[0]
     thresholds = np.linspace(0.1, 0.9, 33)
+    neighbours = _neighbour_inputs(rows)
     for pc in PRIOR_C_GRID:
         _prior_oof(rows, pc)  # once per prior C: it does not depend on the answerability C
         for temperature in NEIGHBOUR_TEMPERATURE_GRID:
-            _neighbours_oof(rows, temperature)
+            _neighbours_oof(neighbours, temperature)
             for cand in C_GRID:
                 _answerable_oof(rows, cand)
                 score = max(_balanced_accuracy(rows, t) for t in thresholds)
                 if score > c2_best:
                     c2_best, c2, prior_c, tau = score, cand, pc, temperature
     _prior_oof(rows, prior_c)
-    _neighbours_oof(rows, tau)
+    _neighbours_oof(neighbours, tau)
     _answerable_oof(rows, c2)
     # The threshold and the composition together, by `objective` (`max` keeps the first best).
     comps = [
