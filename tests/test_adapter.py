@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 
 from bot.answer import ADAPTER_FILE, QueryAdapter
-from bot.answer.adapter import NEIGHBOURS, PRIOR_LIMIT, fit_adapter, neighbour_share, prior_input
+from bot.answer.adapter import (
+    NEIGHBOURS,
+    PRIOR_LIMIT,
+    Nearest,
+    fit_adapter,
+    neighbour_share,
+    prior_input,
+    sentence_key,
+)
 from bot.settings import ROOT, Settings
 
 MODEL = "some-model"
@@ -123,12 +131,75 @@ def test_the_neighbour_share_weighs_the_closest_labelled_questions_most() -> Non
     assert neighbour_share(far, many, 10.0) == 0.0
 
 
+def _labelled_task() -> tuple[QueryAdapter, np.ndarray, np.ndarray]:
+    """An adapter, 30 labelled questions and whether each was answerable (one in three)."""
+    base = fit_adapter(*_task(1), strength=1e-3, epochs=5)
+    return base, _task(4, n=30)[0], np.arange(30) % 3 == 0
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("CERN was founded in 1954.", "cern  was founded in 1954", True),
+        ("CERN was founded in 1954.", "CERN was\nfounded in 1954!", True),
+        ("CERN was founded in 1954.", "CERN was founded in 1955.", False),
+        ("It has 25 member states.", "It has 23 member states.", False),
+    ],
+)
+def test_a_sentence_keeps_its_key_through_case_whitespace_and_punctuation(
+    a: str, b: str, same: bool
+) -> None:
+    assert (sentence_key(a) == sentence_key(b)) is same
+    assert 0 <= sentence_key(a) < 2**64
+
+
+def test_a_candidate_counts_by_how_close_the_questions_it_answered_are() -> None:
+    """A sentence that answered the nearest labelled question scores near 1, one that answered
+    a far one near 0, one that answered none 0; answering several near ones adds up."""
+    similarity = np.array([0.95, 0.80, 0.79, 0.20], np.float32)
+    answered_by = [frozenset({1}), frozenset({2}), frozenset({2}), frozenset({3})]
+    near = Nearest.of(similarity, 0.05)
+    assert near.weight.sum() == pytest.approx(1.0)
+    got = near.evidence([1, 2, 3, 4], answered_by)
+    assert got[0] > 0.9 and got[1] < 0.1 and got[2] < 1e-4 and got[3] == 0.0
+    even = Nearest.of(similarity, 100.0).evidence([1, 2, 3, 4], answered_by)
+    assert even == pytest.approx([0.25, 0.5, 0.25, 0.0], abs=0.01)
+    # Beyond the k nearest, nothing is read.
+    assert Nearest.of(similarity, 100.0, k=2).evidence([3], answered_by)[0] == 0.0
+
+
+def test_the_sentences_that_answered_are_saved_as_keys_and_read_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    base, questions, labels = _labelled_task()
+    answered = [
+        frozenset({sentence_key(f"sentence {i}"), 2**64 - 1 - i}) if lab else frozenset()
+        for i, lab in enumerate(labels)
+    ]
+    base.with_neighbours(questions, labels, 0.05, answered).save(tmp_path / ADAPTER_FILE, MODEL)
+    loaded = QueryAdapter.load(tmp_path, MODEL)
+    assert loaded.answered_by == tuple(answered)  # keys survive, the top bit included
+    q = questions[3]  # an answerable labelled question finds itself first
+    keys = [sentence_key("sentence 3"), sentence_key("sentence 6"), sentence_key("other")]
+    got = loaded.neighbour_evidence(q, keys)
+    assert got is not None and got[0] > 0.5 and got[0] > got[1] and got[2] == 0.0
+    assert loaded.neighbour_evidence(np.ones(4, np.float32), keys) is None  # another model's
+    base.with_neighbours(questions, labels, 0.05).save(tmp_path / ADAPTER_FILE, MODEL)
+    assert QueryAdapter.load(tmp_path, MODEL).neighbour_evidence(q, keys) is None
+    # Keys for another number of questions than the file keeps are not read as these.
+    base.with_neighbours(questions, labels, 0.05, answered[:-1]).save(
+        tmp_path / ADAPTER_FILE, MODEL
+    )
+    with caplog.at_level(logging.WARNING):
+        refused = QueryAdapter.load(tmp_path, MODEL)
+    assert refused.answered_by is None and "other questions" in caplog.text
+    assert refused.neighbour_share(q) is not None
+
+
 def test_labelled_questions_are_saved_loaded_and_refused_when_they_do_not_fit(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    base = fit_adapter(*_task(1), strength=1e-3, epochs=5)
-    questions = _task(4, n=30)[0]
-    labels = np.arange(30) % 3 == 0
+    base, questions, labels = _labelled_task()
     base.with_neighbours(questions, labels, 0.05).save(tmp_path / ADAPTER_FILE, MODEL)
     loaded = QueryAdapter.load(tmp_path, MODEL)
     q = questions[3]  # a labelled answerable question finds itself first
@@ -190,6 +261,8 @@ def test_the_default_pack_ships_an_adapter_for_the_default_model() -> None:
     assert adapter.neighbours is not None and adapter.neighbours.shape[1] == 384
     share = adapter.neighbour_share(unit)
     assert share is not None and 0.0 <= share <= 1.0
+    assert adapter.answered_by is not None and len(adapter.answered_by) == len(adapter.neighbours)
+    assert sum(bool(keys) for keys in adapter.answered_by) > len(adapter.answered_by) / 2
 
 
 def test_answers_retrieve_with_the_adapted_vector() -> None:

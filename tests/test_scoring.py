@@ -16,6 +16,7 @@ from bot.answer.model import (
     ANSWERABLE_FEATURES,
     WEIGHTS_FILE,
     Composition,
+    Linear,
     ModelFileError,
     ScoringModel,
     answerable_features,
@@ -246,6 +247,23 @@ def test_a_pack_without_a_question_prior_or_neighbours_is_read_at_the_fits_mean(
     assert model.answerable_prob(low) < model.answerable_prob(absent) < model.answerable_prob(high)
 
 
+def test_a_sentence_that_answered_the_nearest_labelled_questions_ranks_higher() -> None:
+    """The shipped ranking model reads neighbour_evidence the way it means: a candidate that
+    answered questions phrased like this one ranks higher; a pack without labelled questions
+    (NaN) reads it at the fit's mean, between none and some. The sentence model, which
+    answerability reads, weighs it not at all (bot/answer/fit.py `_sentence_model`)."""
+    model = load_model()
+    col = FEATURES.index("neighbour_evidence")
+    assert model.ranking.coef[col] > 0
+    assert model.sentence.coef[col] == 0.0
+    x = np.tile(model.ranking.mean, (3, 1)).astype(np.float32)
+    x[:, col] = 0.0, np.nan, 1.0
+    low, absent, high = model.ranking.prob(x)
+    assert low < absent < high
+    assert absent == pytest.approx(float(model.ranking.prob(model.ranking.mean[None, :])[0]))
+    assert len(set(model.sentence.prob(x))) == 1
+
+
 def test_text_before_any_heading_sits_under_its_documents_title() -> None:
     intro = _chunk("i", ["An opening line."], path=())
     body = _chunk("b", ["A later line."], start=50, path=("Section", "Part"))
@@ -391,25 +409,26 @@ def test_the_fit_breaks_a_tie_on_the_worst_figure_by_the_next_worst() -> None:
     assert len(tied[0]) == len(TARGETS)
 
 
+def _on(name: str, weight: float, names: tuple[str, ...] = FEATURES) -> Linear:
+    """A model that reads one input alone (standardised at zero mean and unit scale)."""
+    coef = np.array([weight if n == name else 0.0 for n in names], dtype=np.float32)
+    zeros = np.zeros(len(names), dtype=np.float32)
+    return Linear(names, zeros, np.ones(len(names), np.float32), coef, 0.0)
+
+
 def test_the_ranking_model_orders_the_evidence_and_the_sentence_model_says_if_it_answers() -> None:
     """Two models read the same candidates: the ranking model (a choice among them) orders the
     evidence, the sentence model (each candidate alone) feeds answerability."""
     from dataclasses import replace
 
     from bot.answer.evidence import find
-    from bot.answer.model import Linear
     from bot.models import Passage
-
-    def on(name: str, weight: float, names: tuple[str, ...] = FEATURES) -> Linear:
-        coef = np.array([weight if n == name else 0.0 for n in names], dtype=np.float32)
-        zeros = np.zeros(len(names), dtype=np.float32)
-        return Linear(names, zeros, np.ones(len(names), np.float32), coef, 0.0)
 
     para = _chunk("p", ["CERN was founded in 1954.", "It has many member states."])
     model = ScoringModel(
-        sentence=on("first_sentence", 3.0),  # the first sentence, and a sure one
-        ranking=on("first_sentence", -1.0),  # the other
-        answerable=on("top_prob", 4.0, ANSWERABLE_FEATURES),
+        sentence=_on("first_sentence", 3.0),  # the first sentence, and a sure one
+        ranking=_on("first_sentence", -1.0),  # the other
+        answerable=_on("top_prob", 4.0, ANSWERABLE_FEATURES),
         answer_threshold=0.5,
         composition=COMP,
         meta={},
@@ -429,3 +448,46 @@ def test_the_ranking_model_orders_the_evidence_and_the_sentence_model_says_if_it
     read = answerable_features(found.features, model.sentence_probs(found.features))
     assert read is not None and read[0] == pytest.approx(1 / (1 + np.exp(-3.0)))
     assert found.answerable == pytest.approx(model.answerable_prob(read))
+
+
+def test_the_evidence_reads_which_candidates_answered_the_nearest_labelled_questions() -> None:
+    """Through `find`, as answers run: a candidate that answered a labelled question phrased
+    like this one carries it in neighbour_evidence, and a model that weighs it ranks it first;
+    without labelled questions the input is NaN (read at the fit's mean)."""
+    from dataclasses import replace
+
+    from bot.answer.adapter import QueryAdapter, sentence_key
+    from bot.answer.evidence import find
+    from bot.models import Passage
+
+    para = _chunk("p", ["CERN has many member states.", "CERN was founded in 1954."])
+    model = ScoringModel(
+        _on("neighbour_evidence", 3.0),
+        _on("neighbour_evidence", 3.0),
+        _on("top_prob", 4.0, ANSWERABLE_FEATURES),
+        0.5,
+        COMP,
+        {},
+    )
+    q = analyse("When was CERN founded?")
+    q = q.__class__(**{**q.__dict__, "vector": _unit(1, 0)})
+    labelled = np.array([_unit(1, 0.05), _unit(0, 1)])  # one asked like this, one not
+    answered = [frozenset({sentence_key("CERN was founded in 1954.")}), frozenset()]
+    adapter = QueryAdapter().with_neighbours(labelled, np.array([1, 0]), 0.05, answered)
+    ctx = replace(
+        _context([para]),
+        model=model,
+        search=lambda query, k: [Passage(chunk=para, score=1.0)],
+        adapter=adapter,
+    )
+    found = find(q, ctx)
+    col = FEATURES.index("neighbour_evidence")
+    assert found.evidence[0].quote.text == "CERN was founded in 1954."
+    by_text = {
+        c.quote.text: row[col] for c, row in zip(found.candidates, found.features, strict=True)
+    }
+    assert by_text == pytest.approx(
+        {"CERN was founded in 1954.": 1.0, "CERN has many member states.": 0.0}, abs=1e-3
+    )
+    plain = find(q, replace(ctx, adapter=QueryAdapter()))
+    assert np.isnan(plain.features[:, col]).all()

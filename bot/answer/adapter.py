@@ -23,12 +23,21 @@ It also carries the labelled questions themselves, as vectors with whether each 
 and aimed like it were answerable here (`neighbour_share`). The prior draws one line through
 the embedding; the neighbours follow the few places where strangers ask about what the post
 names without detailing, which one line cannot trace.
+
+With each labelled question it keeps which sentences answered it, as keys of their text (a
+hash, never the text): a candidate sentence that answered the questions nearest a new one
+likely answers it too (`Nearest.evidence`). Strangers who read one post ask about the same
+facts in their own words; the embedding finds the earlier question phrased alike more surely
+than the sentence written in the post's words.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -43,14 +52,53 @@ NEIGHBOURS = 10  # labelled questions a new question's neighbour share reads
 NEIGHBOUR_TEMPERATURE = 0.05  # how sharply closeness weighs them, where the file does not say
 
 
+# How sharply closeness weighs the nearest questions whose answering sentences a candidate is
+# matched against: broader than the share's, since one close paraphrase is as telling as the
+# nearest; fixed, as the features are computed before the models' settings are chosen.
+EVIDENCE_TEMPERATURE = 0.05
+
+
+def sentence_key(text: str) -> int:
+    """A sentence's key: a 64-bit hash of its words, so the pack keeps no text and a
+    re-ingested corpus (other chunking, other whitespace) keeps its keys."""
+    words = " ".join(re.findall(r"\w+", text.lower()))
+    return int.from_bytes(hashlib.blake2b(words.encode(), digest_size=8).digest(), "little")
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """A question's k most similar labelled questions, each weighted by
+    softmax(similarity / temperature): the closest count most, a far tenth barely."""
+
+    index: np.ndarray
+    weight: np.ndarray  # sums to 1
+
+    @classmethod
+    def of(cls, similarity: np.ndarray, temperature: float, k: int = NEIGHBOURS) -> Nearest:
+        n = len(similarity)
+        top = np.argpartition(-similarity, k)[:k] if n > k else np.arange(n)
+        weight = np.exp((similarity[top] - similarity[top].max()) / temperature)
+        return cls(top, weight / weight.sum())
+
+    def share(self, answerable: np.ndarray) -> float:
+        """The weighted share of them that were answerable."""
+        return float(self.weight @ answerable[self.index])
+
+    def evidence(self, keys: list[int], answered_by: list[frozenset[int]]) -> np.ndarray:
+        """For each candidate sentence (by key), the weighted share of them it answered."""
+        out = np.zeros(len(keys), dtype=np.float32)
+        for i, w in zip(self.index, self.weight, strict=True):
+            found = answered_by[i]
+            if found:
+                out += w * np.array([k in found for k in keys], dtype=np.float32)
+        return out
+
+
 def neighbour_share(
     similarity: np.ndarray, answerable: np.ndarray, temperature: float, k: int = NEIGHBOURS
 ) -> float:
-    """The share of answerable questions among the k most similar labelled ones, each weighted
-    by softmax(similarity / temperature): the closest count most, a far tenth barely."""
-    top = np.argpartition(-similarity, k)[:k] if len(similarity) > k else np.arange(len(similarity))
-    weight = np.exp((similarity[top] - similarity[top].max()) / temperature)
-    return float(weight @ answerable[top] / weight.sum())
+    """The share of answerable questions among the k most similar labelled ones (`Nearest`)."""
+    return Nearest.of(similarity, temperature, k).share(answerable)
 
 
 def prior_input(question: np.ndarray, best: np.ndarray | None) -> np.ndarray:
@@ -74,29 +122,49 @@ class QueryAdapter:
     neighbours: np.ndarray | None = field(default=None, compare=False)  # (n, d) labelled questions
     neighbour_answerable: np.ndarray | None = field(default=None, compare=False)  # (n,) 0 or 1
     neighbour_temperature: float = NEIGHBOUR_TEMPERATURE
+    # (n,) the keys of the sentences that answered each labelled question (`sentence_key`)
+    answered_by: tuple[frozenset[int], ...] | None = field(default=None, compare=False)
 
     def with_neighbours(
-        self, vectors: np.ndarray, answerable: np.ndarray, temperature: float
+        self,
+        vectors: np.ndarray,
+        answerable: np.ndarray,
+        temperature: float,
+        answered_by: list[frozenset[int]] | None = None,
     ) -> QueryAdapter:
         return replace(
             self,
             neighbours=np.asarray(vectors, dtype=np.float32),
             neighbour_answerable=np.asarray(answerable, dtype=np.float32),
             neighbour_temperature=temperature,
+            answered_by=None if answered_by is None else tuple(answered_by),
         )
 
-    def neighbour_share(self, question: np.ndarray) -> float | None:
-        """How often the labelled questions nearest this one were answerable, or None where
-        the pack keeps none for this model."""
-        if self.neighbours is None or self.neighbour_answerable is None:
-            return None
-        if self.neighbours.shape[1] != len(question):
+    def _similarity(self, question: np.ndarray) -> np.ndarray | None:
+        """The question's cosine with every labelled question, or None where the pack keeps
+        none for this model."""
+        if self.neighbours is None or self.neighbours.shape[1] != len(question):
             return None
         # einsum, not `@`: a product this size wakes BLAS's own threads, which then spin against
         # the embedding model's on a small machine and cost the next question's encoding more
         # than this saves (bench_answer: p50 21 ms -> 50 ms with `@`).
-        similarity = np.einsum("ij,j->i", self.neighbours, question)
+        return np.einsum("ij,j->i", self.neighbours, question)
+
+    def neighbour_share(self, question: np.ndarray) -> float | None:
+        """How often the labelled questions nearest this one were answerable, or None where
+        the pack keeps none for this model."""
+        similarity = self._similarity(question)
+        if similarity is None or self.neighbour_answerable is None:
+            return None
         return neighbour_share(similarity, self.neighbour_answerable, self.neighbour_temperature)
+
+    def neighbour_evidence(self, question: np.ndarray, keys: list[int]) -> np.ndarray | None:
+        """For each candidate sentence (by `sentence_key`), how much it answered the labelled
+        questions nearest this one, or None where the pack keeps no answering sentences."""
+        similarity = self._similarity(question)
+        if similarity is None or self.answered_by is None:
+            return None
+        return Nearest.of(similarity, EVIDENCE_TEMPERATURE).evidence(keys, list(self.answered_by))
 
     def prior(self, question: np.ndarray, best: np.ndarray | None) -> float | None:
         """The question prior's logit for a question and its best candidate sentence, or None
@@ -127,6 +195,13 @@ class QueryAdapter:
             arrays["neighbours"] = self.neighbours.astype(np.float16)
             arrays["neighbour_answerable"] = self.neighbour_answerable.astype(np.uint8)
             arrays["neighbour_temperature"] = np.array(self.neighbour_temperature, np.float32)
+        if self.neighbours is not None and self.answered_by is not None:
+            # Ragged: question i's keys are answer_keys[answer_offsets[i]:answer_offsets[i + 1]].
+            sizes = [len(keys) for keys in self.answered_by]
+            arrays["answer_offsets"] = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32)
+            arrays["answer_keys"] = np.array(
+                [k for keys in self.answered_by for k in sorted(keys)], dtype=np.uint64
+            )
         with path.open("wb") as fh:
             np.savez_compressed(fh, **arrays)
 
@@ -151,6 +226,11 @@ class QueryAdapter:
                     if near is not None
                     else NEIGHBOUR_TEMPERATURE
                 )
+                answered_by = (
+                    _ragged(data["answer_offsets"], data["answer_keys"])
+                    if near is not None and "answer_offsets" in data
+                    else None
+                )
         except (OSError, ValueError, KeyError) as exc:
             log.warning("%s is unreadable (%s); questions are not adapted", path, exc)
             return cls()
@@ -169,8 +249,16 @@ class QueryAdapter:
             near.shape[1:] != (weights.shape[1],) or labels is None or len(labels) != len(near)
         ):
             log.warning("%s keeps labelled questions of the wrong shape; they are not used", path)
-            near = labels = None
-        return cls(weights, meta, coef, intercept, near, labels, temperature)
+            near = labels = answered_by = None
+        if answered_by is not None and near is not None and len(answered_by) != len(near):
+            log.warning("%s keeps answering sentences for other questions; not used", path)
+            answered_by = None
+        return cls(weights, meta, coef, intercept, near, labels, temperature, answered_by)
+
+
+def _ragged(offsets: np.ndarray, keys: np.ndarray) -> tuple[frozenset[int], ...]:
+    bounds = offsets.astype(np.int64)
+    return tuple(frozenset(int(k) for k in keys[a:b]) for a, b in itertools.pairwise(bounds))
 
 
 def fit_adapter(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.answer.adapter import sentence_key
 from bot.answer.context import AnswerContext
 from bot.answer.features import DANGLING, FEATURES, Candidate, features
 from bot.answer.model import answerable_features
@@ -85,7 +86,9 @@ def find(query: Query, ctx: AnswerContext, k: int | None = None) -> Findings:
     adapted = ctx.adapter.apply(query.vector)
     passages = ctx.retrieve(query, k or ctx.settings.answer.passages, adapted)
     found = candidates(query, passages, ctx)
-    x = features(query, found, ctx.heading_vectors, ctx.idf, ctx.lexicon, adapted)
+    keys = [sentence_key(c.quote.text) for c in found]
+    known = ctx.adapter.neighbour_evidence(query.vector, keys)
+    x = features(query, found, ctx.heading_vectors, ctx.idf, ctx.lexicon, adapted, known)
     scores = ctx.model.ranking_probs(x)
     cos = x[:, FEATURES.index("cos")] if len(x) else np.zeros(0)
     evidence = sorted(

@@ -53,6 +53,7 @@ FEATURES: tuple[str, ...] = (
     "follows_turns",
     "rarest_missing",
     "defines_name",
+    "neighbour_evidence",
 )
 
 
@@ -87,9 +88,12 @@ def features(
     idf: Rarity,
     lexicon: Lexicon,
     adapted: np.ndarray | None = None,
+    known: np.ndarray | None = None,
 ) -> np.ndarray:
     """One row of FEATURES per candidate (an empty matrix for none). `adapted` is the question's
-    vector moved by the pack's query adapter (bot/answer/adapter.py); without one, its own."""
+    vector moved by the pack's query adapter (bot/answer/adapter.py); without one, its own.
+    `known` is, per candidate, how much it answered the pack's labelled questions nearest this
+    one (`QueryAdapter.neighbour_evidence`); without, NaN, which the model reads as its mean."""
     if not candidates:
         return np.zeros((0, len(FEATURES)), dtype=np.float32)
     q = query.vector
@@ -149,6 +153,7 @@ def features(
                 )
                 / (idf.rarest or 1.0),
                 "defines_name": float(bool(defines and defines.search(text))),
+                "neighbour_evidence": np.nan if known is None else float(known[len(rows)]),
             }
         )
     for key, gap in (("cos", "cos_gap"), ("lex", "lex_gap"), ("section_cos", "section_gap")):

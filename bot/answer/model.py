@@ -71,6 +71,9 @@ class Linear:
     intercept: float
 
     def logits(self, x: np.ndarray) -> np.ndarray:
+        """An input given as NaN (one the pack cannot supply: no question prior, no labelled
+        questions) is read as its mean in the fit, where it weighs nothing."""
+        x = np.where(np.isnan(x), self.mean, x)
         return ((x - self.mean) / self.scale) @ self.coef + self.intercept
 
     def prob(self, x: np.ndarray) -> np.ndarray:
@@ -127,9 +130,7 @@ class ScoringModel:
         return self.ranking.prob(x) if len(x) else np.zeros(0, dtype=np.float32)
 
     def answerable_prob(self, x: np.ndarray) -> float:
-        """P(answerable); an input given as NaN (a pack without a question prior or labelled
-        questions) is read as its mean in the fit, where it weighs nothing."""
-        x = np.where(np.isnan(x), self.answerable.mean, x)
+        """P(answerable); an input the pack cannot supply is NaN (`Linear.logits`)."""
         return float(self.answerable.prob(x[None, :])[0])
 
     def to_json(self) -> dict[str, Any]:
