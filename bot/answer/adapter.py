@@ -38,6 +38,7 @@ import itertools
 import json
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,9 @@ NEIGHBOUR_TEMPERATURE = 0.05  # how sharply closeness weighs them, where the fil
 
 
 # How sharply closeness weighs the nearest questions whose answering sentences a candidate is
-# matched against: broader than the share's, since one close paraphrase is as telling as the
-# nearest; fixed, as the features are computed before the models' settings are chosen.
+# matched against: broader than the share's (the fit chose 0.02 there), as a paraphrase a little
+# further off names the same answer as the nearest one. Fixed, not chosen by cross-validation:
+# the features are computed before the models' settings are chosen.
 EVIDENCE_TEMPERATURE = 0.05
 
 
@@ -84,7 +86,7 @@ class Nearest:
         """The weighted share of them that were answerable."""
         return float(self.weight @ answerable[self.index])
 
-    def evidence(self, keys: list[int], answered_by: list[frozenset[int]]) -> np.ndarray:
+    def evidence(self, keys: list[int], answered_by: Sequence[frozenset[int]]) -> np.ndarray:
         """For each candidate sentence (by key), the weighted share of them it answered."""
         out = np.zeros(len(keys), dtype=np.float32)
         for i, w in zip(self.index, self.weight, strict=True):
@@ -164,7 +166,7 @@ class QueryAdapter:
         similarity = self._similarity(question)
         if similarity is None or self.answered_by is None:
             return None
-        return Nearest.of(similarity, EVIDENCE_TEMPERATURE).evidence(keys, list(self.answered_by))
+        return Nearest.of(similarity, EVIDENCE_TEMPERATURE).evidence(keys, self.answered_by)
 
     def prior(self, question: np.ndarray, best: np.ndarray | None) -> float | None:
         """The question prior's logit for a question and its best candidate sentence, or None

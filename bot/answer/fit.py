@@ -210,7 +210,7 @@ def _sentence_model(rows: list[Row], c: float) -> Linear:
     """Each candidate alone: does it answer? Fitted with neighbour_evidence held at zero, so it
     weighs nothing there: answerability reads this model, and a question the reading list does
     not answer, phrased like one it does, would borrow that one's answer as its own
-    (cross-validated: abstention precision and recall fell by a point each when it read it)."""
+    (cross-validated: abstention precision and recall fell by over a point each when it read it)."""
     used = [r for r in _engine(rows) if len(r.x)]
     x = np.vstack([r.x for r in used])
     x[:, KNOWN] = 0.0
