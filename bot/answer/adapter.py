@@ -40,10 +40,13 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bot.retrieve.text import TEXT_CACHE
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,7 @@ NEIGHBOUR_TEMPERATURE = 0.05  # how sharply closeness weighs them, where the fil
 EVIDENCE_TEMPERATURE = 0.05
 
 
+@lru_cache(maxsize=TEXT_CACHE)  # the same corpus sentences come back question after question
 def sentence_key(text: str) -> int:
     """A sentence's key: a 64-bit hash of its words, so the pack keeps no text and a
     re-ingested corpus (other chunking, other whitespace) keeps its keys."""
@@ -88,12 +92,11 @@ class Nearest:
 
     def evidence(self, keys: list[int], answered_by: Sequence[frozenset[int]]) -> np.ndarray:
         """For each candidate sentence (by key), the weighted share of them it answered."""
-        out = np.zeros(len(keys), dtype=np.float32)
+        weight: dict[int, float] = {}
         for i, w in zip(self.index, self.weight, strict=True):
-            found = answered_by[i]
-            if found:
-                out += w * np.array([k in found for k in keys], dtype=np.float32)
-        return out
+            for key in answered_by[i]:
+                weight[key] = weight.get(key, 0.0) + float(w)
+        return np.array([weight.get(k, 0.0) for k in keys], dtype=np.float32)
 
 
 def neighbour_share(

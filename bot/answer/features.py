@@ -108,7 +108,7 @@ def features(
     rows: list[dict[str, float]] = []
     around_cache: dict[str, float] = {}
     around_words: dict[str, set[str]] = {}
-    for c in candidates:
+    for i, c in enumerate(candidates):
         text = c.quote.text
         chunk = c.quote.chunk
         words = tokenize(text)
@@ -153,7 +153,7 @@ def features(
                 )
                 / (idf.rarest or 1.0),
                 "defines_name": float(bool(defines and defines.search(text))),
-                "neighbour_evidence": np.nan if known is None else float(known[len(rows)]),
+                "neighbour_evidence": np.nan if known is None else float(known[i]),
             }
         )
     for key, gap in (("cos", "cos_gap"), ("lex", "lex_gap"), ("section_cos", "section_gap")):

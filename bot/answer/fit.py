@@ -58,7 +58,8 @@ from bot.models import Answer
 
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 # The ranking model chose the grid's smallest C in every fit since it came: its grid reaches
-# further down (a choice among a question's candidates learns from few groups per feature).
+# further down (a choice among a question's candidates learns from few groups per feature; with
+# the grid extended it chose 0.03 again).
 RANKING_C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 # The adapter's L2 pull towards the identity (cross-validation chose the smallest of 1e-3,
 # 1e-2 and 1e-1 in every fit), and the step sizes of its fixed number of training steps: the
@@ -315,15 +316,25 @@ def _labelled(rows: list[Row]) -> tuple[list[Row], np.ndarray, np.ndarray]:
 Neighbours = list[tuple[Row, np.ndarray, np.ndarray]]  # a row, its similarities, their labels
 
 
+def _across_sets(
+    used: list[Row], vectors: np.ndarray
+) -> Iterator[tuple[Row, np.ndarray, np.ndarray]]:
+    """Each labelled question with the indices of the other sets' questions and its similarity
+    to them: what it may read, as a new question reads the pack's, which never hold it."""
+    similarity = vectors @ vectors.T
+    sets = np.array([r.set for r in used])
+    for i, r in enumerate(used):
+        other = np.flatnonzero(sets != r.set)
+        yield r, other, similarity[i, other]
+
+
 def _neighbour_inputs(rows: list[Row]) -> Neighbours:
     """Each row's similarity to the labelled questions of the other sets, and their labels:
     computed once, since only the temperature that weighs them is chosen."""
     used, vectors, answerable = _labelled(rows)
-    similarity = vectors @ vectors.T
-    sets = np.array([r.set for r in used])
     return [
-        (r, similarity[i, sets != r.set], answerable[sets != r.set])
-        for i, r in enumerate(used)
+        (r, similarity, answerable[other])
+        for r, other, similarity in _across_sets(used, vectors)
         if r.answerable_x is not None
     ]
 
@@ -346,12 +357,9 @@ def _neighbour_evidence_oof(rows: list[Row]) -> None:
     questions of the other sets (as a new question reads the pack's, which never hold it)."""
     used, vectors, _ = _labelled(rows)
     answered = [_answered_by(r) for r in used]
-    similarity = vectors @ vectors.T
-    sets = np.array([r.set for r in used])
-    for i, r in enumerate(used):
+    for r, other, similarity in _across_sets(used, vectors):
         if len(r.x):
-            other = np.flatnonzero(sets != r.set)
-            near = Nearest.of(similarity[i, other], EVIDENCE_TEMPERATURE)
+            near = Nearest.of(similarity, EVIDENCE_TEMPERATURE)
             keys = [sentence_key(e.quote.text) for e in r.evidence]
             r.x[:, KNOWN] = Nearest(other[near.index], near.weight).evidence(keys, answered)
 
