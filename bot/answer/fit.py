@@ -73,8 +73,10 @@ KNOWN = FEATURES.index("neighbour_evidence")
 KEEP_RATIO_GRID = (0.2, 0.3, 0.5, 0.7, 0.85, 1.01)
 # ... and at least this probability.
 KEEP_FLOOR_GRID = (0.0, 0.05, 0.1, 0.2, 0.35, 0.5)
-# A fact answer quotes the sentence that answers and at most one more (lists keep their length).
-MAX_QUOTES_GRID = (1, 2)
+# A fact answer quotes the sentence that answers and at most two more (lists keep their length):
+# cross-validated on the same 2,402 rows, a third quote found the evidence for 1.1 % more
+# answerable questions, the share of quotes that are evidence 1.2 points lower, the first the same.
+MAX_QUOTES_GRID = (1, 2, 3)
 PRIOR_C_GRID = (0.01, 0.1, 1.0, 3.0)
 # How sharply a new question's nearest labelled questions are weighted by their closeness.
 NEIGHBOUR_TEMPERATURE_GRID = (0.02, 0.05, 0.1)
