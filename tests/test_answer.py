@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bot.answer import find
-from bot.answer.compose import choose
+from bot.answer.compose import choose, lead_of
 from bot.answer.evidence import Evidence
 from bot.citations import markers, renumber
 from bot.evaluate import citation_problems
@@ -18,8 +18,9 @@ def test_the_answer_leads_with_the_sentence_that_answers(bot) -> None:
     question = "What is CERN?"
     answer = bot.ask(question)
     assert not answer.abstained and answer.engine == "offline"
-    best = find(bot.query(question), bot.context()).best
-    assert best is not None and answer.citations[0].quote == best.quote.text
+    query, ctx = bot.query(question), bot.context()
+    lead = lead_of(find(query, ctx).evidence, ctx.corpus, query.wants.listing)
+    assert lead is not None and answer.citations[0].quote == lead.quote.text
     # One of the two sentences of the post that say what CERN is, never a table legend, an
     # event notice or a signpost.
     says_what_it_is = ("CERN is the world’s leading institute", "He invoked CERN, the European")

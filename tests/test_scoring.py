@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answer.compose import choose
+from bot.answer.compose import choose, lead_of
 from bot.answer.evidence import Evidence
 from bot.answer.features import FEATURES, Candidate, features
 from bot.answer.model import (
@@ -165,6 +165,29 @@ def test_a_list_answers_a_question_asking_for_several_things_only() -> None:
         "do research.",
         "train people.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("listing", "opens"),
+    [
+        (False, ("sentence", "The lab trains engineers.")),  # the item alone is a fragment
+        (True, ("list", "do research.")),  # the item brings its list, which stands alone
+    ],
+)
+def test_a_fragment_never_opens_an_answer(listing: bool, opens: tuple[str, str]) -> None:
+    intro = _chunk("i", ["The mission is as follows:"])
+    items = _chunk("l", ["do research.", "train people."], kind="list", start=50)
+    para = _chunk("p", ["The lab trains engineers."], start=100)
+    corpus = Corpus([intro, items, para], {})
+    fragment = _ev(Quote(items, 1), 0.9, _unit(1, 0))
+    whole = _ev(Quote(para, 0), 0.6, _unit(0, 1))
+    assert lead_of([fragment, whole], corpus, listing) is (whole if not listing else fragment)
+    parts = choose([fragment, whole], COMP, corpus, listing)
+    assert (parts[0].kind, parts[0].quotes[0].text) == opens
+    # The fragment still counts as evidence: it follows the sentence that opens.
+    assert any(q.text == "train people." for p in parts for q in p.quotes)
+    # With nothing that stands alone, the best candidate opens all the same.
+    assert lead_of([fragment], corpus, False) is fragment and lead_of([], corpus) is None
 
 
 def test_the_shipped_model_fits_this_codes_features() -> None:

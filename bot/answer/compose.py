@@ -3,7 +3,9 @@
 A fact question gets the best-scored sentence first and at most a few more, each scoring close
 to it and saying something the earlier ones do not. A sentence in a list (or one that introduces
 a list) brings the whole list, because the list is the answer. A lead sentence that leans on
-the one before it ("This restriction ...") is followed by that one, as context.
+the one before it ("This restriction ...") is followed by that one, as context. A fragment
+(a list item quoted without its list) never opens an answer: the best sentence that stands
+alone does, and the fragment may follow it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from bot.answer.evidence import Evidence
-from bot.answer.features import ATTRIBUTION, DANGLING
+from bot.answer.features import ATTRIBUTION, DANGLING, FRAGMENT
 from bot.answer.model import Composition
 from bot.citations import CitationList
 from bot.corpus import Corpus
@@ -49,13 +51,27 @@ def _list_of(quote: Quote, corpus: Corpus, listing: bool) -> Chunk | None:
     return None
 
 
+def lead_of(evidence: list[Evidence], corpus: Corpus, listing: bool = False) -> Evidence | None:
+    """What opens the answer: the best-scored candidate that stands alone, as a sentence or as
+    the list it brings (the best one when none does). Cross-validated on 2,402 rows, passing
+    over a fragment cost 0.2 points of first citations, the fragments that led being mostly
+    items a list question's answer would quote anyway; an answer that opens mid-sentence does
+    not read as one."""
+    whole = (
+        e
+        for e in evidence
+        if not FRAGMENT.match(e.quote.text.lstrip()) or _list_of(e.quote, corpus, listing)
+    )
+    return next(whole, evidence[0] if evidence else None)
+
+
 def choose(
     evidence: list[Evidence], comp: Composition, corpus: Corpus, listing: bool = False
 ) -> list[Part]:
     """The parts of an answer, the one that answers first (pure: the fit replays it)."""
-    if not evidence:
+    lead = lead_of(evidence, corpus, listing)
+    if lead is None:
         return []
-    lead = evidence[0]
     parts: list[Part] = []
     shown: set[str] = set()
     vectors: list[np.ndarray] = []
@@ -81,7 +97,9 @@ def choose(
         if parts[0].kind == "sentence" and before is not None and DANGLING.match(lead.quote.text):
             parts.append(Part("context", quote=before))
             shown.add(before.key)
-    for e in evidence[1:]:
+    for e in evidence:
+        if e is lead:
+            continue
         if sum(p.kind != "context" for p in parts) >= comp.max_quotes:
             break
         if e.score < max(comp.keep_floor, comp.keep_ratio * lead.score):

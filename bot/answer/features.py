@@ -25,6 +25,9 @@ DANGLING = re.compile(
 )
 # "– Ursula von der Leyen, 2025": names who said the sentence before; quoted only after it.
 ATTRIBUTION = re.compile(r"^[–—-]\s*[A-Z]")
+# A sentence that begins in lower case continues another (a list item after its lead-in, a
+# clause the source broke off): it says nothing whole on its own.
+FRAGMENT = re.compile(r"^[\"'“‘(\[]?[a-z]")
 # The order of the model's inputs; weights.json names them, and a mismatch is refused on load.
 FEATURES: tuple[str, ...] = (
     "cos",
