@@ -74,13 +74,23 @@ def test_a_locate_question_carries_its_claim() -> None:
         ("Why did Europe build CERN?", {"reason"}),
         ("What does NAIRR stand for?", {"definition"}),
         ("What are the examples in the safety cluster?", {"listing"}),
+        ("Which question does the post pose about open source?", {"question"}),
+        ("How is the discussion prompt on funding worded?", {"question"}),
     ],
 )
 def test_the_kind_of_answer_wanted(question, kinds) -> None:
     w = analyse(question).wants
     flags = {"number", "tally", "money", "amount", "year", "yesno", "person", "reason"}
-    flags |= {"definition", "listing"}
+    flags |= {"definition", "listing", "question"}
     assert {f for f in flags if getattr(w, f)} >= kinds
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Student question: how is CERN funded?", "How is CERN funded?", "Who wrote the post?"],
+)
+def test_a_question_is_wanted_only_when_one_is_asked_for(question) -> None:
+    assert not analyse(question).wants.question
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 
 from bot.answer.compose import choose, lead_of
 from bot.answer.evidence import Evidence
-from bot.answer.features import FEATURES, Candidate, features
+from bot.answer.features import FEATURES, FRAGMENT, Candidate, features
 from bot.answer.model import (
     ANSWERABLE_FEATURES,
     WEIGHTS_FILE,
@@ -365,6 +365,32 @@ def test_an_event_notice_is_a_candidate_only_for_questions_about_the_event() -> 
     event = candidates(analyse("When is the debate, and where do I register?"), passages, ctx)
     assert [c.quote.chunk.id for c in plain] == ["p"]
     assert [c.quote.chunk.id for c in event] == ["p", "n"]
+
+
+def test_a_heading_that_poses_a_question_is_a_candidate_when_a_question_is_asked_for() -> None:
+    from bot.answer.evidence import candidates
+    from bot.models import Passage
+
+    path = ("Open questions", "b) Should the lab be one hub or a network?")
+    head = _chunk("h", [path[1]], kind="heading", path=path)
+    label = _chunk("l", ["Funding"], kind="heading", start=200, path=("Funding",))
+    body = _chunk("b", ["A hub pools talent.", "A network spreads risk."], start=100, path=path)
+    funding = _chunk("f", ["Members pay by GDP."], start=300, path=("Funding",))
+    ctx = _context([head, body, label, funding])
+    passages = [Passage(chunk=body, score=1.0), Passage(chunk=funding, score=0.8)]
+    asked = analyse("Which discussion question is about hub versus network?")
+    other = candidates(analyse("Should the lab be one hub or a network?"), passages, ctx)
+    posed = candidates(asked, passages, ctx)
+    # A heading that is a label is never quoted; one that poses a question is, before its section.
+    assert [c.quote.chunk.id for c in other] == ["b", "b", "f"]
+    assert [c.quote.chunk.id for c in posed] == ["h", "b", "b", "f"]
+    q = asked.__class__(**{**asked.__dict__, "vector": _unit(1, 0)})
+    x = features(q, posed, {}, Rarity.of({}), LEXICON)
+    assert list(x[:, FEATURES.index("question_fit")]) == [1, 0, 0, 0]
+    # Its enumerator does not make it a fragment: it may open the answer.
+    ranked = [_ev(posed[0].quote, 0.9, _unit(1, 0)), _ev(posed[1].quote, 0.6, _unit(0, 1))]
+    assert lead_of(ranked, ctx.corpus) is ranked[0]
+    assert not FRAGMENT.match(head.text) and FRAGMENT.match("do research.")
 
 
 def test_the_fit_judges_a_strategys_citations_in_the_order_they_are_read() -> None:

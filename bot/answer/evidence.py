@@ -12,9 +12,10 @@ from bot.answer.context import AnswerContext
 from bot.answer.features import DANGLING, FEATURES, Candidate, features
 from bot.answer.model import answerable_features
 from bot.answer.query import Query
+from bot.answer.types import poses
 from bot.citations import title_of
 from bot.index.store import sentence_ids
-from bot.models import Passage, Quote
+from bot.models import Chunk, Passage, Quote
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,21 @@ def _steers(quote: Quote, ctx: AnswerContext) -> bool:
     return before is not None and ctx.lexicon.is_not_answer(before.text)
 
 
+def _posed(passages: list[Passage], ctx: AnswerContext) -> dict[int, Chunk]:
+    """The headings phrased as questions over the passages' sections, each at the first passage
+    under it: the question its section poses."""
+    out: dict[int, Chunk] = {}
+    seen: set[str] = set()
+    for rank, p in enumerate(passages):
+        if p.chunk.block_kind == "heading" or not p.chunk.heading_path:
+            continue
+        head = ctx.corpus.heading(p.chunk.source_id, p.chunk.heading_path[-1])
+        if head is not None and head.id not in seen and poses(head.text):
+            seen.add(head.id)
+            out[rank] = head
+    return out
+
+
 def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> list[Candidate]:
     """Every sentence of the passages that could be quoted as an answer.
 
@@ -62,9 +78,11 @@ def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> lis
     are candidates only for a question about the document itself (its sections, its table),
     which they answer; so is a sentence that leans on such a one ("It then ..." after "This
     note first ..."). An announcement of the event (registration, venue) is a candidate only
-    when the question is about the event.
+    when the question is about the event. A heading phrased as a question is the question its
+    section poses: a candidate when the question asks which question a text poses.
     """
-    vectors = ctx.sentence_vectors([p.chunk.id for p in passages])
+    posed = _posed(passages, ctx) if query.wants.question else {}
+    vectors = ctx.sentence_vectors([p.chunk.id for p in passages] + [h.id for h in posed.values()])
     out: list[Candidate] = []
     for rank, p in enumerate(passages):
         if p.chunk.block_kind == "heading":
@@ -72,9 +90,10 @@ def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> lis
         if ctx.lexicon.is_notice(p.chunk.heading_path) and not query.about_event:
             continue
         title = title_of(ctx.sources, p.chunk.source_id)
-        for i, sid in enumerate(sentence_ids(p.chunk)):
+        chunks = [posed[rank], p.chunk] if rank in posed else [p.chunk]
+        for chunk, i, sid in ((c, i, sid) for c in chunks for i, sid in enumerate(sentence_ids(c))):
             vec = vectors.get(sid)
-            quote = Quote(p.chunk, i)
+            quote = Quote(chunk, i)
             if vec is None or (not query.about_post and _steers(quote, ctx)):
                 continue
             out.append(Candidate(quote, vec, rank, p.score, title))

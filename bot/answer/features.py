@@ -26,8 +26,9 @@ DANGLING = re.compile(
 # "– Ursula von der Leyen, 2025": names who said the sentence before; quoted only after it.
 ATTRIBUTION = re.compile(r"^[–—-]\s*[A-Z]")
 # A sentence that begins in lower case continues another (a list item after its lead-in, a
-# clause the source broke off): it says nothing whole on its own.
-FRAGMENT = re.compile(r"^[\"'“‘(\[]?[a-z]")
+# clause the source broke off): it says nothing whole on its own. An enumerator ("a) What ...")
+# numbers an item; it does not continue a sentence.
+FRAGMENT = re.compile(r"^[\"'“‘(\[]?[a-z](?![).]\s)")
 # The order of the model's inputs; weights.json names them, and a mismatch is refused on load.
 FEATURES: tuple[str, ...] = (
     "cos",
@@ -43,6 +44,7 @@ FEATURES: tuple[str, ...] = (
     "figure_missing",
     "person_fit",
     "reason_fit",
+    "question_fit",
     "list_item",
     "block_quote",
     "lead_in",

@@ -37,6 +37,11 @@ _DEFINE_Q = re.compile(
 )
 _REASON_Q = re.compile(r"^\s*why\b|\breasons?\b|\bmotivat\w+\b|\bwhat\s+for\b", re.I)
 _PERSON_Q = re.compile(r"^\s*who\b|\bwhich\s+(person|people|organi[sz]ations?)\b", re.I)
+# "Which question does it put?", "how is the prompt worded?": a question (one the text poses)
+# answers these. "Student question: ..." only labels the asker's own.
+_QUESTION_Q = re.compile(
+    r"\b(questions?|prompts?|discussion\s+points?)\b(?!\s*:)|\b(pose[sd]?|worded|phrased)\b", re.I
+)
 
 _NUMBER = re.compile(
     r"\d(?:[\d’',.]*\d)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|"
@@ -60,6 +65,11 @@ _REASON = re.compile(
     r"therefore|allowed|enable[sd]?|helped)\b",
     re.I,
 )
+
+
+def poses(sentence: str) -> bool:
+    """Whether the sentence is itself a question."""
+    return sentence.rstrip().endswith("?")
 
 
 def numbers(text: str) -> frozenset[str]:
@@ -92,6 +102,7 @@ class Wants:
     definition: bool = False  # what is X, what does X stand for
     reason: bool = False  # why
     person: bool = False  # who
+    question: bool = False  # which question a text poses
     given: frozenset[str] = frozenset()  # numbers the question itself gives
 
     @property
@@ -108,10 +119,11 @@ class Wants:
         return not (self.number and not counts(sentence, self.given, self.tally))
 
     def shape_of(self, sentence: str) -> dict[str, float]:
-        """How the sentence fits the open kinds of answer (who, why, what is)."""
+        """How the sentence fits the open kinds of answer (who, why, which question)."""
         return {
             "person_fit": float(self.person and bool(_PERSON.search(sentence))),
             "reason_fit": float(self.reason and bool(_REASON.search(sentence))),
+            "question_fit": float(self.question and poses(sentence)),
         }
 
 
@@ -129,5 +141,6 @@ def wants(question: str) -> Wants:
         definition=bool(_DEFINE_Q.search(question)),
         reason=bool(_REASON_Q.search(question)),
         person=bool(_PERSON_Q.search(question)),
+        question=bool(_QUESTION_Q.search(question)),
         given=numbers(question),
     )
