@@ -95,6 +95,13 @@ class Corpus:
                 return c
         return None
 
+    def head_of(self, chunk: Chunk) -> Chunk | None:
+        """The heading chunk of the section a chunk sits directly under."""
+        for c in self.headings(chunk.source_id, len(chunk.heading_path)):
+            if c.heading_path == chunk.heading_path:
+                return c
+        return None
+
     def section(self, head: Chunk) -> list[Chunk]:
         """The non-heading chunks directly under a heading (not those of its sub-headings)."""
         return [

@@ -63,7 +63,7 @@ def _posed(passages: list[Passage], ctx: AnswerContext) -> dict[int, Chunk]:
     for rank, p in enumerate(passages):
         if p.chunk.block_kind == "heading" or not p.chunk.heading_path:
             continue
-        head = ctx.corpus.heading(p.chunk.source_id, p.chunk.heading_path[-1])
+        head = ctx.corpus.head_of(p.chunk)
         if head is not None and head.id not in seen and poses(head.text):
             seen.add(head.id)
             out[rank] = head
@@ -90,13 +90,13 @@ def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> lis
         if ctx.lexicon.is_notice(p.chunk.heading_path) and not query.about_event:
             continue
         title = title_of(ctx.sources, p.chunk.source_id)
-        chunks = [posed[rank], p.chunk] if rank in posed else [p.chunk]
-        for chunk, i, sid in ((c, i, sid) for c in chunks for i, sid in enumerate(sentence_ids(c))):
-            vec = vectors.get(sid)
-            quote = Quote(chunk, i)
-            if vec is None or (not query.about_post and _steers(quote, ctx)):
-                continue
-            out.append(Candidate(quote, vec, rank, p.score, title))
+        for chunk in [posed[rank], p.chunk] if rank in posed else [p.chunk]:
+            for i, sid in enumerate(sentence_ids(chunk)):
+                vec = vectors.get(sid)
+                quote = Quote(chunk, i)
+                if vec is None or (not query.about_post and _steers(quote, ctx)):
+                    continue
+                out.append(Candidate(quote, vec, rank, p.score, title))
     return out
 
 
