@@ -102,6 +102,15 @@ class Corpus:
                 return c
         return None
 
+    def sub_headings(self, chunk: Chunk) -> list[Chunk]:
+        """The headings one level under the section a chunk sits in: the names of its parts."""
+        depth = len(chunk.heading_path)
+        return [
+            c
+            for c in self.headings(chunk.source_id, depth + 1)
+            if c.heading_path[:depth] == chunk.heading_path
+        ]
+
     def section(self, head: Chunk) -> list[Chunk]:
         """The non-heading chunks directly under a heading (not those of its sub-headings)."""
         return [

@@ -76,12 +76,16 @@ def test_a_locate_question_carries_its_claim() -> None:
         ("What are the examples in the safety cluster?", {"listing"}),
         ("Which question does the post pose about open source?", {"question"}),
         ("How is the discussion prompt on funding worded?", {"question"}),
+        ("Under which heading is CLAIRE listed?", {"part"}),
+        ("Which of the four clusters covers safety?", {"part"}),
+        ("What groups are the proposals sorted into?", {"part"}),
+        ("How is the report laid out?", {"part"}),
     ],
 )
 def test_the_kind_of_answer_wanted(question, kinds) -> None:
     w = analyse(question).wants
     flags = {"number", "tally", "money", "amount", "year", "yesno", "person", "reason"}
-    flags |= {"definition", "listing", "question"}
+    flags |= {"definition", "listing", "question", "part"}
     assert {f for f in flags if getattr(w, f)} >= kinds
 
 
@@ -91,6 +95,18 @@ def test_the_kind_of_answer_wanted(question, kinds) -> None:
 )
 def test_a_question_is_wanted_only_when_one_is_asked_for(question) -> None:
     assert not analyse(question).wants.question
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is CERN part of the UN?",
+        "Which communities took part in BigScience?",
+        "What does the first part say about CERN?",
+    ],
+)
+def test_the_documents_parts_are_wanted_only_when_asked_for(question) -> None:
+    assert not analyse(question).wants.part
 
 
 @pytest.mark.parametrize(

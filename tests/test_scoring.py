@@ -393,6 +393,46 @@ def test_a_heading_that_poses_a_question_is_a_candidate_when_a_question_is_asked
     assert not FRAGMENT.match(head.text) and FRAGMENT.match("do research.")
 
 
+def test_headings_are_candidates_when_the_documents_parts_are_asked_for() -> None:
+    from bot.answer.evidence import candidates
+    from bot.models import Passage
+
+    top = ("Proposals",)
+    academic, safety = (*top, "a) Academic labs"), (*top, "b) Safety labs")
+    chunks = [
+        _chunk("intro", ["This note has two parts."], start=0, path=()),
+        _chunk("H", [top[0]], kind="heading", start=10, path=top),
+        _chunk("p", ["They fall into two camps."], start=20, path=top),
+        _chunk("ha", [academic[1]], kind="heading", start=30, path=academic),
+        _chunk("x", ["CLAIRE calls for public funding."], start=40, path=academic),
+        _chunk("hb", [safety[1]], kind="heading", start=50, path=safety),
+        _chunk("y", ["An institute tests models."], start=60, path=safety),
+        _chunk(
+            "J", ["Join the discussion"], kind="heading", start=70, path=("Join the discussion",)
+        ),
+    ]
+    ctx = _context(chunks)
+    by_id = {c.id: c for c in chunks}
+    passages = [Passage(chunk=by_id[i], score=1.0 - r / 10) for r, i in enumerate("pxy")]
+
+    def ids(question: str, ps=passages) -> list[str]:
+        return [c.quote.chunk.id for c in candidates(analyse(question), ps, ctx)]
+
+    # Asked about the subject, headings stay labels.
+    assert ids("What does CLAIRE call for?") == ["p", "x", "y"]
+    # Asked for the groups: the section's heading and the parts under it, once each, first.
+    assert ids("Which groups are the proposals sorted into?") == ["H", "ha", "hb", "p", "x", "y"]
+    # Asked where one item is filed: the heading over its passage comes before it.
+    assert ids("Under which heading is CLAIRE listed?", passages[1:2]) == ["ha", "x"]
+    # The parts of the whole document, but not the event notice among them.
+    intro = [Passage(chunk=by_id["intro"], score=1.0)]
+    assert ids("How is the note laid out?", intro) == ["H", "intro"]
+    q = analyse("Which groups are the proposals sorted into?")
+    q = q.__class__(**{**q.__dict__, "vector": _unit(1, 0)})
+    x = features(q, candidates(q, passages, ctx), {}, Rarity.of({}), LEXICON)
+    assert list(x[:, FEATURES.index("part_fit")]) == [1, 1, 1, 0, 0, 0]
+
+
 def test_the_fit_judges_a_strategys_citations_in_the_order_they_are_read() -> None:
     """A template may print its lead sentence first and cite it last; `debatebot eval` reads
     the citations down the page, and so must the fit."""

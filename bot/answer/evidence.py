@@ -55,34 +55,45 @@ def _steers(quote: Quote, ctx: AnswerContext) -> bool:
     return before is not None and ctx.lexicon.is_not_answer(before.text)
 
 
-def _posed(passages: list[Passage], ctx: AnswerContext) -> dict[int, Chunk]:
-    """The headings phrased as questions over the passages' sections, each at the first passage
-    under it: the question its section poses."""
-    out: dict[int, Chunk] = {}
+def _headings(query: Query, passages: list[Passage], ctx: AnswerContext) -> dict[int, list[Chunk]]:
+    """The headings that may answer the question, each at the first passage it stands over or
+    under. A heading phrased as a question is the question its section poses, wanted when the
+    asker wants a question. When the asker wants the document's parts, a passage's section
+    heading names the part it is in, and the headings one level under its section name the
+    parts that section is divided into."""
+    out: dict[int, list[Chunk]] = {}
     seen: set[str] = set()
     for rank, p in enumerate(passages):
-        if p.chunk.block_kind == "heading" or not p.chunk.heading_path:
+        if p.chunk.block_kind == "heading":
             continue
-        head = ctx.corpus.head_of(p.chunk)
-        if head is not None and head.id not in seen and poses(head.text):
-            seen.add(head.id)
-            out[rank] = head
+        wanted: list[Chunk] = []
+        head = ctx.corpus.head_of(p.chunk) if p.chunk.heading_path else None
+        if head is not None and (query.wants.part or (query.wants.question and poses(head.text))):
+            wanted.append(head)
+        if query.wants.part:
+            wanted += ctx.corpus.sub_headings(p.chunk)
+        for h in wanted:
+            notice = ctx.lexicon.is_notice(h.heading_path) and not query.about_event
+            if h.id not in seen and not notice:
+                seen.add(h.id)
+                out.setdefault(rank, []).append(h)
     return out
 
 
 def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> list[Candidate]:
     """Every sentence of the passages that could be quoted as an answer.
 
-    Headings are labels, never candidates. Sentences the pack marks as steering the reader
-    ("The first section offers ...", a table's legend) state nothing about the subject: they
-    are candidates only for a question about the document itself (its sections, its table),
-    which they answer; so is a sentence that leans on such a one ("It then ..." after "This
-    note first ..."). An announcement of the event (registration, venue) is a candidate only
-    when the question is about the event. A heading phrased as a question is the question its
-    section poses: a candidate when the question asks which question a text poses.
+    Sentences the pack marks as steering the reader ("The first section offers ...", a table's
+    legend) state nothing about the subject: they are candidates only for a question about the
+    document itself (its sections, its table), which they answer; so is a sentence that leans
+    on such a one ("It then ..." after "This note first ..."). An announcement of the event
+    (registration, venue) is a candidate only when the question is about the event. Headings
+    are labels, candidates only when they name what the question asks for: the question a
+    section poses, or a part of the document (`_headings`).
     """
-    posed = _posed(passages, ctx) if query.wants.question else {}
-    vectors = ctx.sentence_vectors([p.chunk.id for p in passages] + [h.id for h in posed.values()])
+    heads = _headings(query, passages, ctx) if query.wants.question or query.wants.part else {}
+    extra = [h.id for hs in heads.values() for h in hs]
+    vectors = ctx.sentence_vectors([p.chunk.id for p in passages] + extra)
     out: list[Candidate] = []
     for rank, p in enumerate(passages):
         if p.chunk.block_kind == "heading":
@@ -90,7 +101,7 @@ def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> lis
         if ctx.lexicon.is_notice(p.chunk.heading_path) and not query.about_event:
             continue
         title = title_of(ctx.sources, p.chunk.source_id)
-        for chunk in [posed[rank], p.chunk] if rank in posed else [p.chunk]:
+        for chunk in [*heads.get(rank, []), p.chunk]:
             for i, sid in enumerate(sentence_ids(chunk)):
                 vec = vectors.get(sid)
                 quote = Quote(chunk, i)

@@ -42,6 +42,14 @@ _PERSON_Q = re.compile(r"^\s*who\b|\bwhich\s+(person|people|organi[sz]ations?)\b
 _QUESTION_Q = re.compile(
     r"\b(questions?|prompts?|discussion\s+points?)\b(?!\s*:)|\b(pose[sd]?|worded|phrased)\b", re.I
 )
+# "What are the groups?", "under which cluster is X?", "how is it laid out?": the document's own
+# parts, whose names are its headings, answer these ("took part" is not a part).
+_PART_Q = re.compile(
+    r"\b(sections|parts|headings|chapters|clusters|groupings|groups|categories|outline|"
+    r"organi[sz]ed|structured|laid\s+out)\b|\b(which|what)\s+(of\s+the\s+\w+\s+|\w+\s+)?"
+    r"(section|part|heading|chapter|cluster|grouping|group|category)\b",
+    re.I,
+)
 
 _NUMBER = re.compile(
     r"\d(?:[\d’',.]*\d)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|"
@@ -103,6 +111,7 @@ class Wants:
     reason: bool = False  # why
     person: bool = False  # who
     question: bool = False  # which question a text poses
+    part: bool = False  # a part of the document: its sections, groups, headings
     given: frozenset[str] = frozenset()  # numbers the question itself gives
 
     @property
@@ -142,5 +151,6 @@ def wants(question: str) -> Wants:
         reason=bool(_REASON_Q.search(question)),
         person=bool(_PERSON_Q.search(question)),
         question=bool(_QUESTION_Q.search(question)),
+        part=bool(_PART_Q.search(question)),
         given=numbers(question),
     )
