@@ -8,7 +8,7 @@ built from the index's chunk table; nothing here knows which debate the pack is 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 
 from bot.models import Chunk, Quote
@@ -102,13 +102,14 @@ class Corpus:
                 return c
         return None
 
-    def sub_headings(self, chunk: Chunk) -> list[Chunk]:
-        """The headings one level under the section a chunk sits in: the names of its parts."""
-        depth = len(chunk.heading_path)
+    def sub_headings(self, source_id: str, path: Sequence[str]) -> list[Chunk]:
+        """The headings one level under the section at `path` (the whole source for none): the
+        names of its parts, in reading order."""
+        depth = len(path)
         return [
             c
-            for c in self.headings(chunk.source_id, depth + 1)
-            if c.heading_path[:depth] == chunk.heading_path
+            for c in self.headings(source_id, depth + 1)
+            if list(c.heading_path[:depth]) == list(path)
         ]
 
     def section(self, head: Chunk) -> list[Chunk]:

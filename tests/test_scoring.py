@@ -433,6 +433,34 @@ def test_headings_are_candidates_when_the_documents_parts_are_asked_for() -> Non
     assert list(x[:, FEATURES.index("part_fit")]) == [1, 1, 1, 0, 0, 0]
 
 
+def test_a_heading_among_its_siblings_brings_them_all_when_several_things_are_asked_for() -> None:
+    top = ("Proposals",)
+    heads = [
+        _chunk(
+            f"h{k}",
+            [f"{k}) Group {k}"],
+            kind="heading",
+            start=10 * n,
+            path=(*top, f"{k}) Group {k}"),
+        )
+        for n, k in enumerate("abc", start=1)
+    ]
+    body = _chunk("x", ["Group b funds research."], start=25, path=(*top, "b) Group b"))
+    corpus = Corpus([_chunk("H", [top[0]], kind="heading", path=top), *heads, body], {})
+    ranked = [_ev(Quote(heads[2], 0), 0.9, _unit(1, 0)), _ev(Quote(body, 0), 0.8, _unit(0, 1))]
+
+    def quoted(listing: bool) -> list[str]:
+        return [q.chunk.id for p in choose(ranked, COMP, corpus, listing) for q in p.quotes]
+
+    # Asked for several, the parts come whole and in reading order, each once.
+    assert quoted(listing=True) == ["ha", "hb", "hc"]
+    # Asked for one, the best heading answers alone, and the rest follows as for any sentence.
+    assert quoted(listing=False) == ["hc", "x"]
+    # A heading with no sibling is a sentence like any other.
+    alone = Corpus([heads[2], body], {})
+    assert [q.chunk.id for p in choose(ranked[:1], COMP, alone, True) for q in p.quotes] == ["hc"]
+
+
 def test_the_fit_judges_a_strategys_citations_in_the_order_they_are_read() -> None:
     """A template may print its lead sentence first and cite it last; `debatebot eval` reads
     the citations down the page, and so must the fit."""

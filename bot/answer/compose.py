@@ -2,10 +2,11 @@
 
 A fact question gets the best-scored sentence first and at most a few more, each scoring close
 to it and saying something the earlier ones do not. A sentence in a list (or one that introduces
-a list) brings the whole list, because the list is the answer. A lead sentence that leans on
-the one before it ("This restriction ...") is followed by that one, as context. A fragment
-(a list item quoted without its list) never opens an answer: the best sentence that stands
-alone does, and the fragment may follow it.
+a list) brings the whole list, because the list is the answer; so does a heading among sibling
+headings (the parts of one section) when the question asks for several things. A lead sentence
+that leans on the one before it ("This restriction ...") is followed by that one, as context.
+A fragment (a list item quoted without its list) never opens an answer: the best sentence that
+stands alone does, and the fragment may follow it.
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ def _list_of(quote: Quote, corpus: Corpus, listing: bool) -> Chunk | None:
     return None
 
 
+def _siblings(quote: Quote, corpus: Corpus, listing: bool) -> list[Chunk]:
+    """The headings a heading stands among, in reading order, when the question asks for
+    several things: the parts of the section above it, which answer together as a list does."""
+    head = quote.chunk
+    if not listing or head.block_kind != "heading":
+        return []
+    return corpus.sub_headings(head.source_id, head.heading_path[:-1])
+
+
 def lead_of(evidence: list[Evidence], corpus: Corpus, listing: bool = False) -> Evidence | None:
     """What opens the answer: the best-scored candidate that stands alone, as a sentence or as
     the list it brings (the best one when none does). An answer that opens mid-sentence does
@@ -77,7 +87,11 @@ def choose(
 
     def add(e: Evidence) -> None:
         lst = _list_of(e.quote, corpus, listing)
-        if lst is not None:
+        heads = _siblings(e.quote, corpus, listing)
+        if len(heads) > 1:
+            parts.extend(Part("sentence", quote=Quote(h, 0)) for h in heads)
+            shown.update(Quote(h, 0).key for h in heads)
+        elif lst is not None:
             parts.append(Part("list", items=lst))
             shown.update(q.key for q in parts[-1].quotes)
         else:

@@ -71,7 +71,7 @@ def _headings(query: Query, passages: list[Passage], ctx: AnswerContext) -> dict
         if head is not None and (query.wants.part or (query.wants.question and poses(head.text))):
             wanted.append(head)
         if query.wants.part:
-            wanted += ctx.corpus.sub_headings(p.chunk)
+            wanted += ctx.corpus.sub_headings(p.chunk.source_id, p.chunk.heading_path)
         for h in wanted:
             notice = ctx.lexicon.is_notice(h.heading_path) and not query.about_event
             if h.id not in seen and not notice:
