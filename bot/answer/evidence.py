@@ -62,6 +62,8 @@ def _headings(query: Query, passages: list[Passage], ctx: AnswerContext) -> dict
     heading names the part it is in, and the headings one level under its section name the
     parts that section is divided into."""
     out: dict[int, list[Chunk]] = {}
+    if not (query.wants.question or query.wants.part):
+        return out  # the common case: no heading is looked up
     seen: set[str] = set()
     for rank, p in enumerate(passages):
         if p.chunk.block_kind == "heading":
@@ -91,7 +93,7 @@ def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> lis
     are labels, candidates only when they name what the question asks for: the question a
     section poses, or a part of the document (`_headings`).
     """
-    heads = _headings(query, passages, ctx) if query.wants.question or query.wants.part else {}
+    heads = _headings(query, passages, ctx)
     extra = [h.id for hs in heads.values() for h in hs]
     vectors = ctx.sentence_vectors([p.chunk.id for p in passages] + extra)
     out: list[Candidate] = []
