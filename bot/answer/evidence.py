@@ -55,6 +55,11 @@ def _steers(quote: Quote, ctx: AnswerContext) -> bool:
     return before is not None and ctx.lexicon.is_not_answer(before.text)
 
 
+def _unasked_notice(chunk: Chunk, query: Query, ctx: AnswerContext) -> bool:
+    """Whether a chunk sits under an event notice the question does not ask about."""
+    return ctx.lexicon.is_notice(chunk.heading_path) and not query.about_event
+
+
 def _headings(query: Query, passages: list[Passage], ctx: AnswerContext) -> dict[int, list[Chunk]]:
     """The headings that may answer the question, each at the first passage it stands over or
     under. A heading phrased as a question is the question its section poses, wanted when the
@@ -75,8 +80,7 @@ def _headings(query: Query, passages: list[Passage], ctx: AnswerContext) -> dict
         if query.wants.part:
             wanted += ctx.corpus.sub_headings(p.chunk.source_id, p.chunk.heading_path)
         for h in wanted:
-            notice = ctx.lexicon.is_notice(h.heading_path) and not query.about_event
-            if h.id not in seen and not notice:
+            if h.id not in seen and not _unasked_notice(h, query, ctx):
                 seen.add(h.id)
                 out.setdefault(rank, []).append(h)
     return out
@@ -100,7 +104,7 @@ def candidates(query: Query, passages: list[Passage], ctx: AnswerContext) -> lis
     for rank, p in enumerate(passages):
         if p.chunk.block_kind == "heading":
             continue
-        if ctx.lexicon.is_notice(p.chunk.heading_path) and not query.about_event:
+        if _unasked_notice(p.chunk, query, ctx):
             continue
         title = title_of(ctx.sources, p.chunk.source_id)
         for chunk in [*heads.get(rank, []), p.chunk]:
