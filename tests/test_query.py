@@ -90,6 +90,24 @@ def test_the_kind_of_answer_wanted(question, kinds) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "several"),
+    [
+        ("What groups does the author use?", True),
+        ("Into what clusters does the post sort the proposals?", True),
+        ("Give me an outline of the post.", True),
+        ("Which of the four clusters covers safety?", False),
+        ("In which of the post's groupings is CLAIRE?", False),
+        ("Into how many groups are the proposals sorted?", False),
+        ("Are the four groupings cleanly separate?", False),
+        ("How is the report laid out?", False),
+    ],
+)
+def test_parts_asked_for_in_the_plural_are_several_things(question, several) -> None:
+    w = analyse(question).wants
+    assert w.part and w.listing is several
+
+
+@pytest.mark.parametrize(
     "question",
     ["Student question: how is CERN funded?", "How is CERN funded?", "Who wrote the post?"],
 )

@@ -50,6 +50,12 @@ _PART_Q = re.compile(
     r"(section|part|heading|chapter|cluster|grouping|group|category)\b",
     re.I,
 )
+# "What groups ...?", "which are the sections?", an outline: several parts, which answer together
+# as a list's items do. "Which of the four clusters ...?" asks for one of them, "how many groups?"
+# for a number and "are the groups ...?" for a yes or a no.
+_PARTS = r"(sections|parts|headings|chapters|clusters|groupings|groups|categories)"
+_SEVERAL_PARTS_Q = re.compile(rf"\b(what|which)\s+([\w’']+\s+){{0,3}}?{_PARTS}\b|\boutline\b", re.I)
+_ONE_OF_PARTS_Q = re.compile(rf"\b(which|what|one|each)\s+of\s+([\w’']+\s+){{1,2}}{_PARTS}\b", re.I)
 
 _NUMBER = re.compile(
     r"\d(?:[\d’',.]*\d)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|"
@@ -139,13 +145,14 @@ class Wants:
 def wants(question: str) -> Wants:
     """Read what kind of answer `question` (its asked sentence) wants."""
     number = bool(_COUNT_Q.search(question))
+    several_parts = bool(_SEVERAL_PARTS_Q.search(question)) and not _ONE_OF_PARTS_Q.search(question)
     return Wants(
         number=number,
         tally=bool(_TALLY_Q.search(question)),
         money=(number and bool(_MONEY_Q.search(question))) or bool(_MONEY_NOUN_Q.search(question)),
         amount=bool(_BUDGET_Q.search(question)),
         year=bool(_WHEN_Q.search(question)),
-        listing=bool(_LIST_Q.search(question)),
+        listing=bool(_LIST_Q.search(question)) or several_parts,
         yesno=bool(_YESNO_Q.search(question)),
         definition=bool(_DEFINE_Q.search(question)),
         reason=bool(_REASON_Q.search(question)),
