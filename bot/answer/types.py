@@ -42,18 +42,19 @@ _PERSON_Q = re.compile(r"^\s*who\b|\bwhich\s+(person|people|organi[sz]ations?)\b
 _QUESTION_Q = re.compile(
     r"\b(questions?|prompts?|discussion\s+points?)\b(?!\s*:)|\b(pose[sd]?|worded|phrased)\b", re.I
 )
+# The document's own parts, named in the plural, and one part.
+_PARTS = r"(sections|parts|headings|chapters|clusters|groupings|groups|categories)"
+_PART = r"(section|part|heading|chapter|cluster|grouping|group|category)"
 # "What are the groups?", "under which cluster is X?", "how is it laid out?": the document's own
 # parts, whose names are its headings, answer these ("took part" is not a part).
 _PART_Q = re.compile(
-    r"\b(sections|parts|headings|chapters|clusters|groupings|groups|categories|outline|"
-    r"organi[sz]ed|structured|laid\s+out)\b|\b(which|what)\s+(of\s+the\s+\w+\s+|\w+\s+)?"
-    r"(section|part|heading|chapter|cluster|grouping|group|category)\b",
+    rf"\b({_PARTS}|outline|organi[sz]ed|structured|laid\s+out)\b"
+    rf"|\b(which|what)\s+(of\s+the\s+\w+\s+|\w+\s+)?{_PART}\b",
     re.I,
 )
 # "What groups ...?", "which are the sections?", an outline: several parts, which answer together
 # as a list's items do. "Which of the four clusters ...?" asks for one of them, "how many groups?"
 # for a number and "are the groups ...?" for a yes or a no.
-_PARTS = r"(sections|parts|headings|chapters|clusters|groupings|groups|categories)"
 _SEVERAL_PARTS_Q = re.compile(rf"\b(what|which)\s+([\w’']+\s+){{0,3}}?{_PARTS}\b|\boutline\b", re.I)
 _ONE_OF_PARTS_Q = re.compile(rf"\b(which|what|one|each)\s+of\s+([\w’']+\s+){{1,2}}{_PARTS}\b", re.I)
 
