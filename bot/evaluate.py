@@ -75,6 +75,9 @@ HELD_OUT_SETS = tuple(
         "sealed-29",
         "sealed-30",
         "sealed-31",
+        "strangers-e",
+        "strangers-f",
+        "strangers-g",
     )
 )
 # Written blind and sealed: scored once at the start of a change to the engine and once at its

@@ -39,7 +39,15 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
     # Written blind (post only, no bot run) to fit on: more strangers' phrasings to learn from.
     **{
         f"strangers-{k}.jsonl": (prefix, 60, {"out_of_scope": 15, "yesno": 5, "followup": 5})
-        for k, prefix in (("a", "sa-"), ("b", "sb-"), ("c", "sc-"), ("d", "sk-"))
+        for k, prefix in (
+            ("a", "sa-"),
+            ("b", "sb-"),
+            ("c", "sc-"),
+            ("d", "sk-"),
+            ("e", "se-"),
+            ("f", "sf-"),
+            ("g", "sg-"),
+        )
     },
 }
 POST_CANDIDATES = (
