@@ -210,3 +210,32 @@ def test_turns_survive_a_round_trip_through_browser_storage():
     assert again[0].answer.citations == a.citations
     assert load_turns("garbage") == []
     assert load_turns([{"question": "no answer"}, dump_turns(turns)[0]])[0].question == "q"
+
+
+def test_the_templates_lists_show_as_lists_and_sub_items_nest():
+    """Our templates write a list right under its lead-in line and sub-items two spaces in, as
+    CommonMark does; the chat must show items, not a run of "- " inside a paragraph."""
+    from bot.prompts import render
+
+    related = [cite(1, quote="Nearby sentence."), cite(2, quote="Another.", url=URL + "&2")]
+    text = render("answer/abstain.md.j2", lead="The reading list does not say.", related=related)
+    out = answer_html(answer(text.strip(), related, abstained=True))
+    assert out.count("<li>") == 2 and "- The post" not in out
+
+    items = [
+        {"kind": "sentence", "text": "One.", "n": 1},
+        {"kind": "list", "entries": [{"text": "a", "n": 2}, {"text": "b", "n": 3}]},
+    ]
+    cites = [cite(n, url=f"{URL}&{n}") for n in (1, 2, 3)]
+    out = answer_html(answer(render("answer/extractive.md.j2", items=items).strip(), cites))
+    assert re.search(r"</p> <ul> <li>“a” .*</li> <li>“b” .*</li> </ul>", out)
+
+    clusters = [
+        {"label": "First", "n": 1, "detail": [{"text": "Vision one.", "n": 2}]},
+        {"label": "Second", "n": 3, "detail": [{"text": "Vision two.", "n": 4}]},
+    ]
+    body = render("answer/clusters.md.j2", items=clusters, count=2, lead=[]).strip()
+    cites = [cite(n, url=f"{URL}&{n}") for n in (1, 2, 3, 4)]
+    out = answer_html(answer(body, cites))
+    nested = re.findall(r"<li><strong>(\w+)</strong> .*?<ul> <li>“([\w .]+)”", out)
+    assert nested == [("First", "Vision one."), ("Second", "Vision two.")]

@@ -21,6 +21,11 @@ from bot.prompts import render as render_template
 from bot.ui.context import text
 
 _MARKER = re.compile(r"&#91;(\d{1,3})&#93;")
+# A line of text (not itself a list item) followed at once by a list item.
+_ITEM = r"[ \t]*(?:[-*+]|\d+\.)[ \t]"
+_LIST_AFTER_TEXT = re.compile(rf"^(?!{_ITEM})([^\n]*\S[^\n]*)\n(?={_ITEM})", re.M)
+# A sub-item indented by two or three spaces.
+_SUB_ITEM = re.compile(r"^[ ]{2,3}(?=(?:[-*+]|\d+\.)[ \t])", re.M)
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
 # Markdown syntax that could make links, images, code or LaTeX out of quoted text.
 _BODY_MAP = {**_HTML, "[": "&#91;", "]": "&#93;", "`": "&#96;", "\\": "&#92;", "$": "&#36;"}
@@ -75,7 +80,13 @@ def link_markers(escaped: str, cites: dict[int, Citation]) -> str:
 
 
 def _to_html(body_md: str) -> str:
-    """Markdown (already escaped) to one line of HTML."""
+    """Markdown (already escaped) to one line of HTML. Lists are written as CommonMark and our
+    templates write them: right under their lead-in line ("Related reading:" then "- ..."),
+    sub-items indented by two spaces. Python's Markdown wants a blank line before a list and
+    four spaces before a sub-item, or the items run on inside the paragraph and the sub-items
+    flatten into the list above them."""
+    body_md = _LIST_AFTER_TEXT.sub(r"\1\n\n", body_md)
+    body_md = _SUB_ITEM.sub("    ", body_md)
     out = md.markdown(body_md, extensions=["sane_lists"], output_format="html")
     return " ".join(out.split("\n"))
 
