@@ -608,3 +608,19 @@ def test_the_evidence_reads_which_candidates_answered_the_nearest_labelled_quest
     )
     plain = find(q, replace(ctx, adapter=QueryAdapter()))
     assert np.isnan(plain.features[:, col]).all()
+
+
+def test_related_reading_offers_sentences_that_read_alone() -> None:
+    """An abstention's related reading shows one sentence per passage: never a lead-in whose
+    list it does not show, nor a fragment, where the passage has a sentence that reads alone."""
+    from bot.answer.abstain import related_quotes
+    from bot.models import Passage
+
+    intro = _chunk("i", ["It was launched as follows:", "The plan costs 20 billion."])
+    items = _chunk("l", ["do research.", "The lab trains people."], kind="list", start=50)
+    only = _chunk("o", ["Its mission is this:"], start=100)
+    passages = [Passage(chunk=c, score=1.0) for c in (intro, items, only)]
+    scored = [_ev(Quote(intro, 0), 0.9, _unit(1, 0)), _ev(Quote(items, 0), 0.8, _unit(0, 1))]
+    shown = [q.text for q in related_quotes(passages, scored)]
+    assert shown == ["The plan costs 20 billion.", "The lab trains people.", "Its mission is this:"]
+    assert [q.text for q in related_quotes(passages)][:2] == shown[:2]  # nothing scored

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.answer.context import AnswerContext
 from bot.answer.evidence import Evidence
+from bot.answer.features import FRAGMENT
 from bot.answer.query import Query
 from bot.citations import CitationList
 from bot.models import Answer, Passage, Quote
@@ -12,16 +13,29 @@ from bot.prompts import phrase, render
 RELATED = 3  # passages offered as related reading
 
 
+def _reads_alone(quote: Quote) -> bool:
+    """Whether a sentence says something shown on its own: not a lead-in ("... as follows:")
+    whose list is not shown, nor a fragment that begins mid-sentence."""
+    text = quote.text.strip()
+    return not text.endswith(":") and not FRAGMENT.match(text)
+
+
 def related_quotes(passages: list[Passage], evidence: list[Evidence] | None = None) -> list[Quote]:
-    """The best sentence of each of the closest passages (its first, where none was scored)."""
+    """Of each of the closest passages, its best-scored sentence that reads alone; else its
+    first that does; else its best-scored, or its first."""
     best: dict[str, Quote] = {}
+    alone: dict[str, Quote] = {}
     for e in evidence or []:
         best.setdefault(e.quote.chunk.id, e.quote)
+        if _reads_alone(e.quote):
+            alone.setdefault(e.quote.chunk.id, e.quote)
     out: list[Quote] = []
     for p in passages:
         if p.chunk.block_kind == "heading" or not p.chunk.sentences:
             continue
-        out.append(best.get(p.chunk.id, Quote(p.chunk, 0)))
+        sentences = [Quote(p.chunk, i) for i in range(len(p.chunk.sentences))]
+        first = next((q for q in sentences if _reads_alone(q)), None)
+        out.append(alone.get(p.chunk.id) or first or best.get(p.chunk.id, sentences[0]))
         if len(out) == RELATED:
             break
     return out
