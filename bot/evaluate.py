@@ -79,6 +79,8 @@ HELD_OUT_SETS = tuple(
         "strangers-f",
         "strangers-g",
         "sealed-32",
+        "strangers-h",
+        "strangers-i",
     )
 )
 # Written blind and sealed: scored once at the start of a change to the engine and once at its

@@ -47,6 +47,8 @@ SETS: dict[str, tuple[str, int, dict[str, int]]] = {
             ("e", "se-"),
             ("f", "sf-"),
             ("g", "sg-"),
+            ("h", "sh-"),
+            ("i", "si-"),
         )
     },
 }
