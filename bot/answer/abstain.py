@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.answer.context import AnswerContext
 from bot.answer.evidence import Evidence
-from bot.answer.features import FRAGMENT
+from bot.answer.features import FRAGMENT, leads_in
 from bot.answer.query import Query
 from bot.citations import CitationList
 from bot.models import Answer, Passage, Quote
@@ -16,8 +16,7 @@ RELATED = 3  # passages offered as related reading
 def _reads_alone(quote: Quote) -> bool:
     """Whether a sentence says something shown on its own: not a lead-in ("... as follows:")
     whose list is not shown, nor a fragment that begins mid-sentence."""
-    text = quote.text.strip()
-    return not text.endswith(":") and not FRAGMENT.match(text)
+    return not leads_in(quote.text) and not FRAGMENT.match(quote.text.lstrip())
 
 
 def related_quotes(passages: list[Passage], evidence: list[Evidence] | None = None) -> list[Quote]:

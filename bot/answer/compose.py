@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 
 from bot.answer.evidence import Evidence
-from bot.answer.features import ATTRIBUTION, DANGLING, FRAGMENT
+from bot.answer.features import ATTRIBUTION, DANGLING, FRAGMENT, leads_in
 from bot.answer.model import Composition
 from bot.citations import CitationList
 from bot.corpus import Corpus
@@ -47,7 +47,7 @@ def _list_of(quote: Quote, corpus: Corpus, listing: bool) -> Chunk | None:
     the question asks for several things (one item answers a question about that item)."""
     if quote.chunk.block_kind == "list":
         return quote.chunk if listing else None
-    if quote.text.rstrip().endswith(":"):
+    if leads_in(quote.text):
         return corpus.following_list(quote.chunk)
     return None
 
@@ -117,7 +117,7 @@ def choose(
             break
         if e.score < max(comp.keep_floor, comp.keep_ratio * lead.score):
             break
-        if e.quote.key in shown or e.quote.text.rstrip().endswith(":"):
+        if e.quote.key in shown or leads_in(e.quote.text):
             continue
         if any(float(e.vector @ v) >= REDUNDANT_COS for v in vectors):
             continue

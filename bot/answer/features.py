@@ -29,6 +29,13 @@ ATTRIBUTION = re.compile(r"^[–—-]\s*[A-Z]")
 # clause the source broke off): it says nothing whole on its own. An enumerator ("a) What ...")
 # numbers an item; it does not continue a sentence.
 FRAGMENT = re.compile(r"^[\"'“‘(\[]?[a-z](?![).]\s)")
+
+
+def leads_in(text: str) -> bool:
+    """A sentence that introduces what follows it ("... as follows:"): alone it says nothing."""
+    return text.rstrip().endswith(":")
+
+
 # The order of the model's inputs; weights.json names them, and a mismatch is refused on load.
 FEATURES: tuple[str, ...] = (
     "cos",
@@ -144,7 +151,7 @@ def features(
                 "part_fit": float(query.wants.part and chunk.block_kind == "heading"),
                 "list_item": float(chunk.block_kind == "list"),
                 "block_quote": float(chunk.block_kind == "quote"),
-                "lead_in": float(text.rstrip().endswith(":")),
+                "lead_in": float(leads_in(text)),
                 "dangling": float(bool(DANGLING.match(text))),
                 "first_sentence": float(c.quote.index == 0),
                 "passage_rank": 1.0 / (1.0 + c.rank),

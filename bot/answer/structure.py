@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from bot.answer.context import AnswerContext
+from bot.answer.features import leads_in
 from bot.answer.query import Query
 from bot.citations import CitationList
 from bot.models import Answer, Chunk, Quote
@@ -141,7 +142,7 @@ def _cluster_says(ctx: AnswerContext, head: Chunk, limit: int) -> list[Quote]:
     said = [
         q for c in ctx.corpus.section(head) if c.block_kind != "list" for q in ctx.corpus.quotes(c)
     ]
-    return [q for q in said if not q.text.rstrip().endswith(":")][:limit]
+    return [q for q in said if not leads_in(q.text)][:limit]
 
 
 def _clusters(query: Query, ctx: AnswerContext, debate: DebatePack) -> Answer | None:

@@ -21,11 +21,11 @@ from bot.prompts import render as render_template
 from bot.ui.context import text
 
 _MARKER = re.compile(r"&#91;(\d{1,3})&#93;")
-# A line of text (not itself a list item) followed at once by a list item.
-_ITEM = r"[ \t]*(?:[-*+]|\d+\.)[ \t]"
-_LIST_AFTER_TEXT = re.compile(rf"^(?!{_ITEM})([^\n]*\S[^\n]*)\n(?={_ITEM})", re.M)
-# A sub-item indented by two or three spaces.
-_SUB_ITEM = re.compile(r"^[ ]{2,3}(?=(?:[-*+]|\d+\.)[ \t])", re.M)
+# A list item's bullet; a line of text (not itself an item) followed at once by an item; and a
+# sub-item indented by two or three spaces.
+_BULLET = r"(?:[-*+]|\d+\.)[ \t]"
+_LIST_AFTER_TEXT = re.compile(rf"^(?![ \t]*{_BULLET})([^\n]*\S[^\n]*)\n(?=[ \t]*{_BULLET})", re.M)
+_SUB_ITEM = re.compile(rf"^[ ]{{2,3}}(?={_BULLET})", re.M)
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
 # Markdown syntax that could make links, images, code or LaTeX out of quoted text.
 _BODY_MAP = {**_HTML, "[": "&#91;", "]": "&#93;", "`": "&#96;", "\\": "&#92;", "$": "&#36;"}
