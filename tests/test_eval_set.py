@@ -16,7 +16,7 @@ import pytest
 TESTS_DIR = Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent
 # The sealed sets, in the order they were sealed, and their id prefixes.
-SEALED = {"sealed.jsonl": "sd-", **{f"sealed-{n}.jsonl": f"s{n}-" for n in range(2, 35)}}
+SEALED = {"sealed.jsonl": "sd-", **{f"sealed-{n}.jsonl": f"s{n}-" for n in range(2, 36)}}
 # Each set: its id prefix, the least number of items, and the least per category. The held-out
 # and blind sets were written without running the bot, to measure how far calibration on
 # dev.jsonl generalises (tests/eval/README.md).
