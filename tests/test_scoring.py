@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answer.compose import choose, lead_of
+from bot.answer.compose import choose, lead_of, render_parts
 from bot.answer.evidence import Evidence
 from bot.answer.features import FEATURES, FRAGMENT, Candidate, features
 from bot.answer.model import (
@@ -24,6 +24,7 @@ from bot.answer.model import (
 )
 from bot.answer.names import coverage, mentions
 from bot.answer.query import analyse
+from bot.citations import CitationList
 from bot.corpus import Corpus, section_path
 from bot.evaluate import HELD_OUT_SETS, SEALED_SET
 from bot.lexicon import Lexicon
@@ -150,6 +151,10 @@ def test_a_sentence_leaning_on_the_one_before_brings_it_as_context() -> None:
     para = _chunk("p", ["Open source helps and harms.", "This tension is sharp for big models."])
     parts = choose([_ev(Quote(para, 1), 0.9, _unit(1, 0))], COMP, Corpus([para], {}))
     assert [(p.kind, p.quote.index) for p in parts] == [("sentence", 1), ("context", 0)]
+    text = render_parts(parts, CitationList({}))
+    lead, context = text.split("\n\n")
+    assert lead.startswith("“This tension"), "the answering sentence opens the answer"
+    assert "before it" in context and "“Open source helps and harms.”" in context
 
 
 def test_a_list_answers_a_question_asking_for_several_things_only() -> None:
