@@ -239,3 +239,22 @@ def test_the_templates_lists_show_as_lists_and_sub_items_nest():
     out = answer_html(answer(body, cites))
     nested = re.findall(r"<li><strong>(\w+)</strong> .*?<ul> <li>“([\w .]+)”", out)
     assert nested == [("First", "Vision one."), ("Second", "Vision two.")]
+
+
+def test_related_reading_leads_with_each_quote_and_names_a_lone_source_once():
+    """On a phone each related passage starts with its words; where it stands follows, and a
+    title every passage shares is said once, above the list."""
+    from bot.prompts import render
+
+    lead = "The reading list does not say."
+    one = [cite(1, quote="Nearby sentence."), cite(2, quote="Another.", section="2. Why", page=4)]
+    text = render("answer/abstain.md.j2", lead=lead, related=one)
+    assert text.count("The post") == 1 and "Related reading, from The post:" in text
+    assert "- “Nearby sentence.” [1] (1. How)" in text
+    assert "- “Another.” [2] (2. Why, p. 4)" in text
+
+    two = [one[0], cite(2, quote="Elsewhere.", title="Other source", section="")]
+    text = render("answer/abstain.md.j2", lead=lead, related=two)
+    assert "Related reading:" in text
+    assert "- “Nearby sentence.” [1] (The post, 1. How)" in text
+    assert "- “Elsewhere.” [2] (Other source)" in text
