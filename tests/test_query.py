@@ -171,6 +171,10 @@ def test_the_document_vocabulary(text, about) -> None:
         ("Is CERN's lab in France or in Switzerland?", (("CERN",), ("France", "Switzerland"))),
         ("What did the Tony Blair Institute propose?", (("Tony Blair Institute",),)),
         ("What is the mission?", ()),
+        # A compound that modifies a name names it; the asker's "I'm" is no name.
+        ("Would a CERN-style lab suit the EU-based firms I'm advising?", (("CERN",), ("EU",))),
+        ("Was the Hugging Face-led BigScience open?", (("Hugging Face",), ("BigScience",))),
+        ("Is AI-for-Good in Geneva?", (("AI-for-Good",), ("Geneva",))),
     ],
 )
 def test_names_come_from_the_asked_sentence(question, names) -> None:

@@ -15,6 +15,8 @@ from bot.retrieve.text import TEXT_CACHE, Rarity, fold, stem, tokenize
 
 _NAME = re.compile(r"(?<![\w'’])([A-Z][\w’'-]*[A-Za-z0-9]|[0-9]{4})")
 _SENTENCE_START = re.compile(r"(^|[.!?:]\s+)$")
+# "I'm", "I'd", "I've", "I'll": the asker, not a name.
+_PRONOUN_I = re.compile(r"I'[a-z]+$")
 
 NameGroups = tuple[tuple[str, ...], ...]
 
@@ -28,12 +30,17 @@ def _named(question: str) -> list[tuple[str, int, int]]:
     Institute", "United Nations") is one name; a word opening a sentence starts one only if it
     is an acronym."""
     found: list[tuple[str, int, int]] = []
+    modified = False
     for m in _NAME.finditer(question):
         word = m.group(1).replace("’", "'").removesuffix("'s")
         opens = bool(_SENTENCE_START.search(question[: m.start()]))
-        if opens and not acronym(word):
+        if (opens and not acronym(word)) or _PRONOUN_I.match(word):
             continue
-        if found and _joins(found[-1][0], word):
+        head = _head(word)
+        joins = bool(found) and not modified and _joins(found[-1][0], head)
+        modified = head != word
+        word = head
+        if joins:
             gap = question[found[-1][2] : m.start()]
             if gap == " " and not found[-1][0].endswith("'"):
                 last = found.pop()
@@ -42,6 +49,16 @@ def _named(question: str) -> list[tuple[str, int, int]]:
                 continue
         found.append((word, m.start(), m.end()))
     return found
+
+
+def _head(word: str) -> str:
+    """The name in a compound that modifies it: "CERN-style" and "CERN-based" name CERN,
+    "AI-in-science" names AI; a compound ending in a capital or a digit is a name whole
+    ("AI-for-Good", "GPT-4")."""
+    parts = word.split("-")
+    while len(parts) > 1 and parts[-1].islower():
+        parts.pop()
+    return "-".join(parts)
 
 
 def _joins(before: str, word: str) -> bool:
