@@ -30,24 +30,21 @@ def _named(question: str) -> list[tuple[str, int, int]]:
     Institute", "United Nations") is one name; a word opening a sentence starts one only if it
     is an acronym."""
     found: list[tuple[str, int, int]] = []
-    modified = False
     for m in _NAME.finditer(question):
         word = m.group(1).replace("’", "'").removesuffix("'s")
         opens = bool(_SENTENCE_START.search(question[: m.start()]))
         if (opens and not acronym(word)) or _PRONOUN_I.match(word):
             continue
+        # A compound's name ends where its modifier begins, so no word joins on after it.
         head = _head(word)
-        joins = bool(found) and not modified and _joins(found[-1][0], head)
-        modified = head != word
-        word = head
-        if joins:
+        end = m.end() if head == word else m.start() + len(head)
+        if found and _joins(found[-1][0], head):
             gap = question[found[-1][2] : m.start()]
             if gap == " " and not found[-1][0].endswith("'"):
                 last = found.pop()
-                word, start = f"{last[0]} {word}", last[1]
-                found.append((word, start, m.end()))
+                found.append((f"{last[0]} {head}", last[1], end))
                 continue
-        found.append((word, m.start(), m.end()))
+        found.append((head, m.start(), end))
     return found
 
 
